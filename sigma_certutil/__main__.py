@@ -1,0 +1,5 @@
+import sys
+
+from sigma_certutil.cli import main
+
+sys.exit(main())

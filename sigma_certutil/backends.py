@@ -1,0 +1,76 @@
+"""Small corrections to the pySigma backends, each answering one rendering defect.
+
+The pipelines keep values typed as the target stores them (ports are numbers); these
+subclasses only change how a backend writes what the pipeline hands it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sigma.backends.elasticsearch import EqlBackend
+from sigma.backends.kusto import KustoBackend
+from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
+from sigma.conversion.base import TextQueryBackend
+from sigma.conversion.deferred import DeferredQueryExpression
+from sigma.conversion.state import ConversionState
+from sigma.rule import SigmaRule
+from sigma.types import SigmaNumber
+
+__all__ = ["CertutilEqlBackend", "CertutilKustoBackend"]
+
+
+def _numbers_only(cond: ConditionOR | ConditionAND) -> bool:
+    return all(
+        isinstance(arg, ConditionFieldEqualsValueExpression) and isinstance(arg.value, SigmaNumber)
+        for arg in cond.args
+    )
+
+
+class _NumericInList(TextQueryBackend):
+    """Writes a list of numbers as a plain numeric ``in`` list.
+
+    The EQL and Kusto backends turn every OR of values into their string list operator
+    (``like~`` and ``in~``), even when the values are numbers compared with a numeric
+    field; both languages reject that as a type error.
+    """
+
+    numeric_in_operator: ClassVar[str]
+
+    def convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        if isinstance(cond, ConditionOR) and _numbers_only(cond):
+            field = cond.args[0].field  # type: ignore[union-attr]
+            numbers = self.list_separator.join(str(arg.value) for arg in cond.args)  # type: ignore[union-attr]
+            return self.field_in_list_expression.format(
+                field=self.escape_and_quote_field(field), op=self.numeric_in_operator, list=numbers
+            )
+        return super().convert_condition_as_in_expression(cond, state)
+
+
+class CertutilEqlBackend(_NumericInList, EqlBackend):
+    """EQL with numeric ``in`` lists and the event category the pipeline names.
+
+    Defects answered: ``destination.port like~ (80, 135)`` (EqlTypeMismatchError in Elastic's
+    EQL parser), and ``any where`` for every rule although the category is known
+    (state key ``eql_event_category``, set by the ECS pipeline).
+    """
+
+    numeric_in_operator: ClassVar[str] = " in "
+
+    def finalize_query_default(
+        self, rule: SigmaRule, query: str, index: int, state: ConversionState
+    ) -> str:
+        category = state.processing_state.get("eql_event_category", "any")
+        return f"{category} where {query}"
+
+
+class CertutilKustoBackend(_NumericInList, KustoBackend):
+    """KQL with numeric ``in`` lists.
+
+    Defect answered: ``RemotePort in~ ("80", "135")`` compares an int column with strings
+    (Kusto analyzer KS107); ``RemotePort in (80, 135)`` is what the table accepts.
+    """
+
+    numeric_in_operator: ClassVar[str] = "in"

@@ -1,0 +1,208 @@
+"""The sigma-certutil command line.
+
+Exit codes: 0 success; 1 a rule could not be converted for a target; 2 usage or input
+error (unknown target or option, unreadable or invalid rule, unwritable output);
+3 an unexpected internal error. Every error is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
+
+from sigma.rule import SigmaRule
+
+from sigma_certutil.convert import convert, get_target
+from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
+from sigma_certutil.output import write_atomic
+from sigma_certutil.rules import load_bundled_rule, load_rule
+from sigma_certutil.targets import TARGETS
+
+EXIT_OK = 0
+EXIT_CONVERSION = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+PROG = "sigma-certutil"
+BUNDLED = "bundled"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see '{PROG} --help')\n")
+
+
+@dataclass(frozen=True)
+class _Converted:
+    rule: str
+    sigma: SigmaRule
+    target: str
+    query: str
+
+
+def _package_version() -> str:
+    try:
+        return version("sigma-certutil")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Convert Sigma rules to Splunk, Elastic and Defender XDR queries.",
+        epilog="Exit codes: 0 ok, 1 a rule could not be converted, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    convert_cmd = commands.add_parser(
+        "convert",
+        help="convert rules (the bundled certutil rule when none is given)",
+        description="Convert Sigma rules to each target's query. With one target only the "
+        "queries are printed.",
+    )
+    convert_cmd.add_argument("rules", nargs="*", metavar="RULE.yml", help="Sigma rule files")
+    convert_cmd.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        dest="targets",
+        metavar="TARGET",
+        help=f"target id, repeatable or comma-separated ({', '.join(TARGETS)}); default: all",
+    )
+    convert_cmd.add_argument(
+        "--json", action="store_true", help="print one JSON array of {rule, id, title, target, query}"
+    )
+    convert_cmd.add_argument(
+        "-o", "--output", metavar="FILE", help="write the output to FILE (whole or not at all)"
+    )
+    convert_cmd.set_defaults(handler=_convert_command)
+
+    targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
+    targets_cmd.add_argument("--json", action="store_true", help="print JSON")
+    targets_cmd.set_defaults(handler=_targets_command)
+    return parser
+
+
+def _target_ids(requested: Sequence[str] | None) -> list[str]:
+    if not requested:
+        return list(TARGETS)
+    ids: list[str] = []
+    for item in requested:
+        for target_id in filter(None, (part.strip() for part in item.split(","))):
+            get_target(target_id)
+            if target_id not in ids:
+                ids.append(target_id)
+    return ids
+
+
+def _convert_command(args: argparse.Namespace) -> int:
+    target_ids = _target_ids(args.targets)
+    sources: list[str] = args.rules or [BUNDLED]
+    converted: list[_Converted] = []
+    errors: list[CertutilError] = []
+    for source in sources:
+        try:
+            rule = load_bundled_rule() if source == BUNDLED and not args.rules else load_rule(source)
+        except RuleError as error:
+            errors.append(error)
+            continue
+        for target_id in target_ids:
+            try:
+                converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
+            except ConversionError as error:
+                errors.append(error)
+    for error in errors:
+        _print_error(error)
+
+    if args.json:
+        text = json.dumps([_as_json(item) for item in converted], indent=2) + "\n"
+    elif len(target_ids) == 1:
+        text = "\n\n".join(item.query for item in converted) + ("\n" if converted else "")
+    else:
+        text = _readable(converted)
+    if args.output:
+        if errors:
+            _print_error(OutputError(f"{args.output}: not written because of the errors above"))
+        else:
+            write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+
+    if any(isinstance(error, RuleError) for error in errors):
+        return EXIT_USAGE
+    return EXIT_CONVERSION if errors else EXIT_OK
+
+
+def _as_json(item: _Converted) -> dict[str, str]:
+    return {
+        "rule": item.rule,
+        "id": str(item.sigma.id) if item.sigma.id else "",
+        "title": item.sigma.title,
+        "target": item.target,
+        "query": item.query,
+    }
+
+
+def _readable(converted: Sequence[_Converted]) -> str:
+    blocks: list[str] = []
+    current_rule = None
+    for item in converted:
+        if item.rule != current_rule:
+            current_rule = item.rule
+            blocks.append(f"# {item.sigma.title}\n# {item.rule} ({item.sigma.id})\n")
+        blocks.append(f"## {item.target}: {TARGETS[item.target].language}\n{item.query}\n")
+    return "\n".join(blocks)
+
+
+def _targets_command(args: argparse.Namespace) -> int:
+    if args.json:
+        rows = [
+            {
+                "id": target.id,
+                "language": target.language,
+                "extension": target.extension,
+                "data": target.data,
+                "case_sensitivity": target.case_sensitivity,
+            }
+            for target in TARGETS.values()
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    for target in TARGETS.values():
+        sys.stdout.write(
+            f"{target.id}\t{target.language}\n"
+            f"\tdata: {target.data}\n"
+            f"\tcase: {target.case_sensitivity}\n"
+        )
+    return EXIT_OK
+
+
+def _print_error(error: BaseException) -> None:
+    message = " ".join(str(error).split())
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except (OutputError, CertutilError) as error:
+        _print_error(error)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - the command line never shows a traceback
+        _print_error(f"internal error: {type(error).__name__}: {error}")  # type: ignore[arg-type]
+        return EXIT_INTERNAL
+    return code

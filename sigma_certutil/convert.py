@@ -1,0 +1,51 @@
+"""Convert a Sigma rule to each target's query."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+
+from sigma.exceptions import SigmaError
+from sigma.rule import SigmaRule
+
+from sigma_certutil.errors import ConversionError, TargetError
+from sigma_certutil.pipelines import target_pipeline
+from sigma_certutil.targets import TARGETS, Target
+
+
+def get_target(target_id: str) -> Target:
+    try:
+        return TARGETS[target_id]
+    except KeyError:
+        known = ", ".join(TARGETS)
+        raise TargetError(f"unknown target '{target_id}' (known: {known})") from None
+
+
+def rule_origin(rule: SigmaRule) -> str:
+    """The rule's file, for messages; '<rule>' when it was given as text."""
+    return str(rule.source.path) if rule.source is not None else "<rule>"
+
+
+def convert(rule: SigmaRule, target: str) -> str:
+    """The query for one target. The rule itself is left unchanged."""
+    spec = get_target(target)
+    backend = spec.backend(processing_pipeline=target_pipeline(spec))
+    # Processing pipelines rewrite the rule they are applied to; convert a copy.
+    working = copy.deepcopy(rule)
+    try:
+        queries = backend.convert_rule(working)
+    except SigmaError as error:
+        message = str(error.args[0]) if error.args else type(error).__name__
+        raise ConversionError(f"{rule_origin(rule)}: {spec.id}: {message}") from error
+    except NotImplementedError as error:
+        raise ConversionError(f"{rule_origin(rule)}: {spec.id}: not supported: {error}") from error
+    if len(queries) != 1:
+        raise ConversionError(
+            f"{rule_origin(rule)}: {spec.id}: the backend produced {len(queries)} queries, expected one"
+        )
+    return str(queries[0])
+
+
+def convert_all(rule: SigmaRule, targets: Iterable[str] | None = None) -> dict[str, str]:
+    """The query for each target (every target when none are named), in the order given."""
+    return {target: convert(rule, target) for target in (targets or TARGETS)}

@@ -1,0 +1,95 @@
+"""The one table that says what each target is: language, backend, pipelines and data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from sigma.backends.elasticsearch import ESQLBackend, LuceneBackend
+from sigma.backends.splunk import SplunkBackend
+from sigma.conversion.base import Backend
+
+from sigma_certutil.backends import CertutilEqlBackend, CertutilKustoBackend
+
+
+@dataclass(frozen=True)
+class Target:
+    """A query language over one product's stored data."""
+
+    id: str
+    language: str
+    extension: str
+    backend: type[Backend]
+    # Pipeline files under pipelines/, applied after pysigma-pipeline-sysmon, by priority.
+    pipelines: tuple[str, ...]
+    data: str
+    case_sensitivity: str
+
+
+_ECS_DATA = (
+    "Elastic Common Schema as the Winlogbeat sysmon module and the Elastic Agent "
+    "windows.sysmon_operational data stream write it "
+    "(winlogbeat-*, logs-windows.sysmon_operational-*)"
+)
+
+TARGETS: Mapping[str, Target] = MappingProxyType(
+    {
+        target.id: target
+        for target in (
+            Target(
+                id="splunk",
+                language="Splunk SPL",
+                extension="spl",
+                backend=SplunkBackend,
+                pipelines=("sysmon.yml", "splunk_addon.yml"),
+                data=(
+                    "Splunk Add-on for Sysmon: "
+                    'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", '
+                    "EventCode, raw Sysmon field names"
+                ),
+                case_sensitivity="case-insensitive (Splunk field-value matching)",
+            ),
+            Target(
+                id="lucene",
+                language="Elasticsearch Lucene query string",
+                extension="lucene",
+                backend=LuceneBackend,
+                pipelines=("sysmon.yml", "ecs.yml", "elastic_caseless.yml"),
+                data=_ECS_DATA,
+                case_sensitivity=(
+                    "case-insensitive: strings become [aA] regular expressions on keyword fields"
+                ),
+            ),
+            Target(
+                id="eql",
+                language="Elastic EQL",
+                extension="eql",
+                backend=CertutilEqlBackend,
+                pipelines=("sysmon.yml", "ecs.yml"),
+                data=_ECS_DATA,
+                case_sensitivity="case-insensitive (the ':' operator)",
+            ),
+            Target(
+                id="esql",
+                language="Elasticsearch ES|QL",
+                extension="esql",
+                backend=ESQLBackend,
+                pipelines=("sysmon.yml", "ecs.yml", "elastic_caseless.yml"),
+                data=_ECS_DATA,
+                case_sensitivity=(
+                    "case-insensitive: strings become [aA] regular expressions (RLIKE)"
+                ),
+            ),
+            Target(
+                id="kusto",
+                language="Kusto KQL (Microsoft Defender XDR advanced hunting)",
+                extension="kql",
+                backend=CertutilKustoBackend,
+                pipelines=("sysmon.yml", "defender_xdr.yml"),
+                data="Microsoft Defender XDR advanced hunting tables (DeviceNetworkEvents)",
+                case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
+            ),
+        )
+    }
+)
