@@ -53,11 +53,17 @@ class CertutilEqlBackend(_NumericInList, EqlBackend):
     """EQL with numeric ``in`` lists and the event category the pipeline names.
 
     Defects answered: ``destination.port like~ (80, 135)`` (EqlTypeMismatchError in Elastic's
-    EQL parser), and ``any where`` for every rule although the category is known
+    EQL parser), ``destination.port:4444`` (':' is a string operator), and ``any where`` for every rule although the category is known
     (state key ``eql_event_category``, set by the ECS pipeline).
     """
 
     numeric_in_operator: ClassVar[str] = " in "
+
+    def convert_condition_field_eq_val_num(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # Defect answered: "destination.port:4444"; EQL's ':' compares strings only.
+        return f"{self.escape_and_quote_field(cond.field)} == {cond.value}"
 
     def finalize_query_default(
         self, rule: SigmaRule, query: str, index: int, state: ConversionState
