@@ -1,0 +1,139 @@
+"""A model of Splunk's base search, for the subset the SPL backend writes: a test oracle
+written from Splunk's search documentation, not Splunk itself.
+
+Covered: ``field="value"`` and ``field=value`` with ``*`` wildcards, compared
+case-insensitively (field-value matching in Splunk is case-insensitive); ``field IN (...)``;
+``field<n`` and the other comparisons on numbers; ``NOT``, ``OR``, implicit and explicit
+``AND`` and parentheses. Inside quotes a backslash escapes the next character.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+
+Event = dict[str, str]
+Predicate = Callable[[Event], bool]
+
+_TOKEN = re.compile(
+    r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<comma>,)|(?P<op><=|>=|!=|=|<|>)'
+    r'|(?P<quoted>"(?:\\.|[^"\\])*")|(?P<word>[^\s()=<>!,"]+))'
+)
+
+
+def _tokens(query: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    query = query.strip()
+    while position < len(query):
+        found = _TOKEN.match(query, position)
+        if not found or found.end() == position:
+            raise ValueError(f"cannot read SPL at {position}: {query[position:position + 20]!r}")
+        kind = found.lastgroup or ""
+        text = found.group(kind)
+        if kind == "quoted":
+            text = re.sub(r"\\(.)", r"\1", text[1:-1])
+        tokens.append((kind, text))
+        position = found.end()
+    return tokens
+
+
+def _value_matches(actual: str | None, pattern: str) -> bool:
+    if actual is None:
+        return False
+    escaped = "".join("*" if c == "*" else f"[{c}]" if c in "[]?" else c for c in pattern)
+    return fnmatch.fnmatchcase(actual.lower(), escaped.lower())
+
+
+def _compare(actual: str | None, op: str, value: str) -> bool:
+    if op == "=":
+        return _value_matches(actual, value)
+    if op == "!=":
+        return actual is not None and not _value_matches(actual, value)
+    try:
+        left, right = float(actual or ""), float(value)
+    except ValueError:
+        return False
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.tokens = _tokens(query)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def parse(self) -> Predicate:
+        predicate = self.or_expr()
+        if self.peek() is not None:
+            raise ValueError(f"unexpected {self.peek()}")
+        return predicate
+
+    def or_expr(self) -> Predicate:
+        parts = [self.and_expr()]
+        while self.peek() == ("word", "OR"):
+            self.take()
+            parts.append(self.and_expr())
+        return lambda e: any(p(e) for p in parts)
+
+    def and_expr(self) -> Predicate:
+        parts = [self.not_expr()]
+        while (token := self.peek()) is not None and token[0] != "rp" and token != ("word", "OR"):
+            if token == ("word", "AND"):
+                self.take()
+            parts.append(self.not_expr())
+        return lambda e: all(p(e) for p in parts)
+
+    def not_expr(self) -> Predicate:
+        if self.peek() == ("word", "NOT"):
+            self.take()
+            inner = self.not_expr()
+            return lambda e: not inner(e)
+        return self.atom()
+
+    def atom(self) -> Predicate:
+        kind, text = self.take()
+        if kind == "lp":
+            inner = self.or_expr()
+            if self.take()[0] != "rp":
+                raise ValueError("missing )")
+            return inner
+        if kind != "word":
+            raise ValueError(f"expected a field, got {text!r}")
+        field = text
+        if self.peek() == ("word", "IN"):
+            self.take()
+            if self.take()[0] != "lp":
+                raise ValueError("IN without (")
+            values = []
+            while (token := self.take())[0] != "rp":
+                if token[0] != "comma":
+                    values.append(token[1])
+            return lambda e: any(_value_matches(e.get(field), v) for v in values)
+        op_kind, op = self.take()
+        if op_kind != "op":
+            raise ValueError(f"bare search term {field!r} is outside the modelled subset")
+        value = self.take()[1]
+        return lambda e: _compare(e.get(field), op, value)
+
+
+def spl_fields(query: str) -> set[str]:
+    """Field names the query compares."""
+    tokens = _tokens(query)
+    return {
+        text
+        for (kind, text), following in zip(tokens, [*tokens[1:], ("", "")], strict=True)
+        if kind == "word" and (following[0] == "op" or following == ("word", "IN"))
+    }
+
+
+def spl_search(query: str, events: list[Event]) -> set[int]:
+    predicate = _Parser(query).parse()
+    return {i for i, event in enumerate(events) if predicate(event)}

@@ -1,0 +1,36 @@
+"""ES|QL output parsed with Elasticsearch's grammar; every field it names exists in ECS."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import golden_rules, require_engine
+from engines.shapes import ecs_fields
+
+from sigma_certutil import convert, load_rule
+
+try:
+    from engines.esql import EsqlSyntaxError, esql_field_names
+
+    UNAVAILABLE = None
+except ImportError as error:  # esql-parser is installed with --no-deps by tests/run
+    UNAVAILABLE = f"esql-parser is not installed: {error}"
+
+METADATA = {"_id", "_index", "_version"}
+
+
+@pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
+def test_parses_and_names_only_ecs_fields(rule) -> None:
+    require_engine(UNAVAILABLE)
+    query = convert(load_rule(rule), "esql")
+    names = set(esql_field_names(query))
+    assert names, "the parser found no field names"
+    assert names - METADATA <= set(ecs_fields()), names - METADATA - set(ecs_fields())
+    assert re.match(r"from winlogbeat-\*, logs-windows\.sysmon_operational-\* ", query)
+
+
+def test_parser_rejects_broken_queries() -> None:
+    require_engine(UNAVAILABLE)
+    with pytest.raises(EsqlSyntaxError):
+        esql_field_names('from x | where destination.port in (80, ')

@@ -1,0 +1,74 @@
+"""KQL output analysed by Microsoft's Kusto.Language against the real Defender XDR schema
+(zero diagnostics), and run with duckdb-kql on DeviceNetworkEvents rows typed as the real
+table."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SHARED, TESTS, golden_rules, require_engine
+from engines.kusto import (
+    analyze_kql,
+    duckdb_kql_unavailable,
+    kusto_analyzer_unavailable,
+    run_kql,
+    xdr_table_columns,
+)
+from engines.shapes import Case, load_cases, load_sysmon_json, to_xdr_network_row
+
+from sigma_certutil import convert, load_bundled_rule, load_rule
+
+TABLE = "DeviceNetworkEvents"
+CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
+
+
+def _matched_names(query: str, cases: list[Case]) -> set[str]:
+    rows = [{**to_xdr_network_row(case), "ReportId": i} for i, case in enumerate(cases)]
+    hits = run_kql(query, TABLE, xdr_table_columns(TABLE), rows)
+    return {cases[int(str(hit["ReportId"]))].name for hit in hits}
+
+
+def test_every_golden_query_has_zero_diagnostics() -> None:
+    require_engine(kusto_analyzer_unavailable())
+    queries = [convert(load_rule(rule), "kusto") for rule in golden_rules()]
+    results = analyze_kql(queries, {TABLE: xdr_table_columns(TABLE)})
+    for query, diagnostics in zip(queries, results, strict=True):
+        assert diagnostics == [], f"{query}\n{diagnostics}"
+
+
+def test_analyzer_rejects_the_stock_string_ports() -> None:
+    """The defect the Kusto backend fix answers, on the same analyzer."""
+    require_engine(kusto_analyzer_unavailable())
+    stock = convert(load_bundled_rule(), "kusto").replace(
+        "RemotePort in (80, 135, 443, 445)", 'RemotePort in~ ("80", "135", "443", "445")'
+    )
+    [diagnostics] = analyze_kql([stock], {TABLE: xdr_table_columns(TABLE)})
+    assert "KS107" in {d["code"] for d in diagnostics}
+
+
+def test_flagship_matches_exactly_the_positive_cases() -> None:
+    require_engine(duckdb_kql_unavailable())
+    matched = _matched_names(convert(load_bundled_rule(), "kusto"), CASES)
+    assert matched == {case.name for case in CASES if case.match}
+
+
+def test_flagship_on_real_sysmon_events() -> None:
+    require_engine(duckdb_kql_unavailable())
+    folder = SHARED / "data" / "events" / "sysmon-eid3"
+    if not folder.is_dir():
+        pytest.skip(f"no real events at {folder}")
+    cases = [load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))]
+    assert _matched_names(convert(load_bundled_rule(), "kusto"), cases) == {"certutil_0dba975d"}
+
+
+def test_inbound_rule_reads_the_local_port() -> None:
+    """Initiated false: Sysmon's DestinationPort is the device's own port, XDR's LocalPort."""
+    require_engine(duckdb_kql_unavailable())
+    rule = load_rule(TESTS / "rules" / "net_connection_inbound_smb_to_user_binary.yml")
+    event = {"Image": r"C:\Users\bob\AppData\evil.exe", "SourceIp": "10.0.0.9", "SourcePort": 50123,
+             "DestinationIp": "10.0.2.15", "DestinationPort": 445, "Protocol": "tcp"}  # fmt: skip
+    cases = [
+        Case("inbound smb", True, event, xdr_action="InboundConnectionAccepted"),
+        Case("outbound smb", False, event, xdr_action="ConnectionSuccess"),
+    ]
+    assert _matched_names(convert(rule, "kusto"), cases) == {"inbound smb"}
+
