@@ -67,6 +67,12 @@ def parse_rule(text: str, path: Path | None) -> SigmaRule:
         raise RuleError(
             "not a Sigma rule: expected a mapping with title, logsource and detection", path, 1
         )
+    detection = document.get("detection")
+    if not isinstance(detection, dict):
+        raise RuleError("not a Sigma rule: no 'detection' section", path)
+    if "condition" not in detection:
+        line = _key_lines(yaml.compose(text)).get(("detection",))
+        raise RuleError("'detection' has no 'condition'", path, line)
     location = SigmaRuleLocation(path) if path is not None else None
     try:
         rule = SigmaRule.from_dict(document, source=location)

@@ -1,0 +1,79 @@
+"""The Python API: load_rule, convert, convert_all, TARGETS and the error hierarchy."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import BUNDLED_RULE, SNAPSHOTS
+
+import sigma_certutil
+from sigma_certutil import (
+    TARGETS,
+    CertutilError,
+    ConversionError,
+    RuleError,
+    TargetError,
+    convert,
+    convert_all,
+    load_bundled_rule,
+    load_rule,
+)
+
+
+def test_target_ids_are_stable() -> None:
+    assert list(TARGETS) == ["splunk", "lucene", "eql", "esql", "kusto"]
+
+
+def test_load_rule_from_path_text_and_bundle_agree() -> None:
+    text = BUNDLED_RULE.read_text(encoding="utf-8")
+    rules = [load_rule(BUNDLED_RULE), load_rule(str(BUNDLED_RULE)), load_rule(text), load_bundled_rule()]
+    assert {str(rule.id) for rule in rules} == {"0dba975d-a193-4ed1-a067-424df57570d1"}
+    assert len({convert(rule, "kusto") for rule in rules}) == 1
+
+
+def test_bundled_rule_is_the_sigmahq_rule_verbatim() -> None:
+    text = BUNDLED_RULE.read_text(encoding="utf-8")
+    assert text.startswith("title: Uncommon Network Connection Initiated By Certutil.EXE\n")
+    assert "    Initiated: 'true'\n" in text and text.endswith("level: high\n")
+
+
+def test_convert_all_in_target_order_and_subset() -> None:
+    rule = load_bundled_rule()
+    assert list(convert_all(rule)) == list(TARGETS)
+    assert list(convert_all(rule, ["kusto", "eql"])) == ["kusto", "eql"]
+    expected = (SNAPSHOTS / BUNDLED_RULE.stem / "eql.eql").read_text(encoding="utf-8")
+    assert convert_all(rule, ["eql"])["eql"] + "\n" == expected
+
+
+def test_conversion_leaves_the_rule_unchanged() -> None:
+    rule = load_bundled_rule()
+    before = copy.deepcopy(rule.to_dict())
+    first = convert_all(rule)
+    assert rule.to_dict() == before
+    assert convert_all(rule) == first
+
+
+def test_errors_share_one_base() -> None:
+    with pytest.raises(TargetError) as target_error:
+        convert(load_bundled_rule(), "qradar")
+    with pytest.raises(RuleError) as rule_error:
+        load_rule("title: x\nlogsource: {}\n")
+    assert isinstance(target_error.value, CertutilError)
+    assert isinstance(rule_error.value, CertutilError)
+    assert rule_error.value.source is None
+    assert str(rule_error.value) == "<rule>: not a Sigma rule: no 'detection' section"
+
+
+def test_conversion_error_names_rule_and_target(tmp_path) -> None:
+    path = tmp_path / "r.yml"
+    path.write_text(
+        BUNDLED_RULE.read_text(encoding="utf-8").replace("network_connection", "process_creation"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConversionError, match=rf"^{path}: kusto: log source category is not mapped"):
+        convert(load_rule(path), "kusto")
+
+
+def test_public_names() -> None:
+    assert set(sigma_certutil.__all__) >= {"load_rule", "convert", "convert_all", "TARGETS"}

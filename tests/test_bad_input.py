@@ -1,0 +1,123 @@
+"""Bad input: one line on stderr naming the file (and line), a documented exit code, no
+traceback, nothing half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli
+from conftest import BUNDLED_RULE
+
+RULE = BUNDLED_RULE.read_text(encoding="utf-8")
+USAGE, CONVERSION = 2, 1
+
+CASES = {
+    "missing_file": (None, USAGE, "{path}: file not found"),
+    "malformed_yaml": (
+        "title: x\ndetection:\n  selection:\n    Image: [a\n  condition: selection\n",
+        USAGE,
+        "{path}:5: malformed YAML: expected ',' or ']', but got ':'",
+    ),
+    "yaml_list": ("- a\n- b\n", USAGE, "{path}:1: not a Sigma rule: expected a mapping with title, logsource and detection"),
+    "unrelated_mapping": ("name: web\nport: 80\n", USAGE, "{path}:1: not a Sigma rule: expected a mapping with title, logsource and detection"),
+    "empty": ("", USAGE, "{path}: empty file: not a Sigma rule"),
+    "no_detection": (
+        "title: x\nlogsource:\n  category: network_connection\n  product: windows\n",
+        USAGE,
+        "{path}: not a Sigma rule: no 'detection' section",
+    ),
+    "no_condition": (RULE.replace("    condition: selection\n", ""), USAGE, "{path}:18: 'detection' has no 'condition'"),
+    "unknown_modifier": (
+        RULE.replace("Image|endswith", "Image|endswithx"),
+        USAGE,
+        "{path}:20: Unknown modifier 'endswithx'",
+    ),
+    "undefined_selection": (
+        RULE.replace("condition: selection", "condition: selection and not filter"),
+        USAGE,
+        "{path}:27: Detection 'filter' not defined in detections",
+    ),
+    "two_documents": (RULE + "---\n" + RULE, USAGE, "{path}: holds 2 YAML documents; one rule per file is supported"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_rule(case: str, tmp_path: Path) -> None:
+    text, code, message = CASES[case]
+    path = tmp_path / f"{case}.yml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    result = run_cli("convert", str(path))
+    assert result.returncode == code
+    assert result.stderr == f"sigma-certutil: error: {message.format(path=path)}\n"
+    assert result.stdout == ""
+
+
+def test_unknown_target() -> None:
+    result = run_cli("convert", "-t", "qradar")
+    assert result.returncode == USAGE
+    assert result.stderr == (
+        "sigma-certutil: error: unknown target 'qradar' (known: splunk, lucene, eql, esql, kusto)\n"
+    )
+
+
+def test_unknown_option_is_one_line() -> None:
+    result = run_cli("convert", "--bogus")
+    assert result.returncode == USAGE
+    assert result.stderr.count("\n") == 1
+    assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_field_the_target_lacks_fails_that_target_only(tmp_path: Path) -> None:
+    path = tmp_path / "user.yml"
+    path.write_text(RULE.replace("Initiated: 'true'", "User: 'NT AUTHORITY\\SYSTEM'"), encoding="utf-8")
+    result = run_cli("convert", str(path), "--json")
+    assert result.returncode == CONVERSION
+    errors = result.stderr.splitlines()
+    assert [line.split(": ")[3] for line in errors] == ["lucene", "eql", "esql", "kusto"]
+    assert all(line.startswith(f"sigma-certutil: error: {path}: ") for line in errors)
+    assert "User" in errors[-1] and "DeviceNetworkEvents" in errors[-1]
+    assert '"target": "splunk"' in result.stdout  # Splunk keeps Sysmon's User field
+
+
+def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
+    path = tmp_path / "security.yml"
+    path.write_text(
+        RULE.replace("category: network_connection", "service: security"), encoding="utf-8"
+    )
+    result = run_cli("convert", str(path), "-t", "splunk")
+    assert result.returncode == CONVERSION
+    assert result.stderr == (
+        f"sigma-certutil: error: {path}: splunk: log source is not a Sysmon event: the targets "
+        "read Sysmon data only (use product windows with a Sysmon category such as "
+        "network_connection, or service sysmon)\n"
+    )
+
+
+def test_one_bad_rule_does_not_stop_the_others(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("- not a rule\n", encoding="utf-8")
+    result = run_cli("convert", str(bad), str(BUNDLED_RULE), "-t", "kusto")
+    assert result.returncode == USAGE
+    assert result.stdout.startswith("DeviceNetworkEvents\n")
+    assert result.stderr.startswith(f"sigma-certutil: error: {bad}:1: not a Sigma rule")
+
+
+def test_unwritable_output(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "q.kql"
+    result = run_cli("convert", "-t", "kusto", "-o", str(target))
+    assert result.returncode == USAGE
+    assert result.stderr == f"sigma-certutil: error: {target}: cannot write: No such file or directory\n"
+    assert not target.parent.exists()
+
+
+def test_failed_run_leaves_previous_output_whole(tmp_path: Path) -> None:
+    output = tmp_path / "q.kql"
+    output.write_text("previous\n", encoding="utf-8")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("title: [\n", encoding="utf-8")
+    result = run_cli("convert", str(bad), "-t", "kusto", "-o", str(output))
+    assert result.returncode == USAGE
+    assert output.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yml", "q.kql"]

@@ -1,0 +1,80 @@
+"""The command line, through the installed entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import run_cli
+from conftest import BUNDLED_RULE, SNAPSHOTS, TEST_RULES
+
+from sigma_certutil import TARGETS
+
+FLAGSHIP = SNAPSHOTS / BUNDLED_RULE.stem
+
+
+def golden(target_id: str) -> str:
+    return (FLAGSHIP / f"{target_id}.{TARGETS[target_id].extension}").read_text(encoding="utf-8")
+
+
+def test_convert_without_rule_prints_every_target_readably() -> None:
+    result = run_cli("convert")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("# Uncommon Network Connection Initiated By Certutil.EXE\n")
+    for target in TARGETS.values():
+        assert f"## {target.id}: {target.language}\n{golden(target.id)}" in result.stdout
+
+
+def test_one_target_prints_only_the_query() -> None:
+    for target_id in TARGETS:
+        result = run_cli("convert", "-t", target_id)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == golden(target_id)
+
+
+def test_json_has_one_object_per_rule_and_target() -> None:
+    rule = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
+    result = run_cli("convert", str(rule), "--json", "-t", "eql,kusto")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(r["rule"], r["target"]) for r in rows] == [(str(rule), "eql"), (str(rule), "kusto")]
+    assert rows[0]["id"] == "6d3c3a55-1f0e-4b59-9c53-2a1f1f0c9a01"
+    assert rows[0]["title"] == "Inbound SMB Connection Accepted By A Binary Under Users"
+    assert set(rows[0]) == {"rule", "id", "title", "target", "query"}
+
+
+def test_json_for_the_bundled_rule() -> None:
+    rows = json.loads(run_cli("convert", "--json").stdout)
+    assert [r["target"] for r in rows] == list(TARGETS)
+    assert {r["rule"] for r in rows} == {"bundled"}
+    assert {r["id"] for r in rows} == {"0dba975d-a193-4ed1-a067-424df57570d1"}
+    assert rows[-1]["query"] + "\n" == golden("kusto")
+
+
+def test_output_file(tmp_path: Path) -> None:
+    output = tmp_path / "q.spl"
+    result = run_cli("convert", "-t", "splunk", "-o", str(output))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert output.read_text(encoding="utf-8") == golden("splunk")
+    assert [p.name for p in tmp_path.iterdir()] == ["q.spl"]
+
+
+def test_targets_lists_the_data_each_assumes() -> None:
+    result = run_cli("targets", "--json")
+    rows = json.loads(result.stdout)
+    assert [row["id"] for row in rows] == ["splunk", "lucene", "eql", "esql", "kusto"]
+    assert "XmlWinEventLog" in rows[0]["data"]
+    assert "DeviceNetworkEvents" in rows[-1]["data"]
+    text = run_cli("targets").stdout
+    assert all(f"{t}\t" in text for t in TARGETS)
+
+
+def test_module_entry_matches_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sigma_certutil", "convert", "-t", "eql"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (0, golden("eql"))
