@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sigma.backends.elasticsearch import EqlBackend
-from sigma.backends.kusto import KustoBackend
+from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
+from sigma.backends.kusto.kusto import KustoBackend
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
@@ -43,6 +43,7 @@ class _NumericInList(TextQueryBackend):
         if isinstance(cond, ConditionOR) and _numbers_only(cond):
             field = cond.args[0].field  # type: ignore[union-attr]
             numbers = self.list_separator.join(str(arg.value) for arg in cond.args)  # type: ignore[union-attr]
+            assert self.field_in_list_expression is not None
             return self.field_in_list_expression.format(
                 field=self.escape_and_quote_field(field), op=self.numeric_in_operator, list=numbers
             )
@@ -53,8 +54,9 @@ class CertutilEqlBackend(_NumericInList, EqlBackend):
     """EQL with numeric ``in`` lists and the event category the pipeline names.
 
     Defects answered: ``destination.port like~ (80, 135)`` (EqlTypeMismatchError in Elastic's
-    EQL parser), ``destination.port:4444`` (':' is a string operator), and ``any where`` for every rule although the category is known
-    (state key ``eql_event_category``, set by the ECS pipeline).
+    EQL parser), ``destination.port:4444`` (':' is a string operator), and ``any where`` for
+    every rule although the category is known (state key ``eql_event_category``, set by the
+    ECS pipeline).
     """
 
     numeric_in_operator: ClassVar[str] = " in "

@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"target id, repeatable or comma-separated ({', '.join(TARGETS)}); default: all",
     )
     convert_cmd.add_argument(
-        "--json", action="store_true", help="print one JSON array of {rule, id, title, target, query}"
+        "--json",
+        action="store_true",
+        help="print one JSON array of {rule, id, title, target, query}",
     )
     convert_cmd.add_argument(
         "-o", "--output", metavar="FILE", help="write the output to FILE (whole or not at all)"
@@ -111,7 +113,9 @@ def _convert_command(args: argparse.Namespace) -> int:
     errors: list[CertutilError] = []
     for source in sources:
         try:
-            rule = load_bundled_rule() if source == BUNDLED and not args.rules else load_rule(source)
+            rule = (
+                load_bundled_rule() if source == BUNDLED and not args.rules else load_rule(source)
+            )
         except RuleError as error:
             errors.append(error)
             continue
@@ -120,8 +124,8 @@ def _convert_command(args: argparse.Namespace) -> int:
                 converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
             except ConversionError as error:
                 errors.append(error)
-    for error in errors:
-        _print_error(error)
+    for failure in errors:
+        _print_error(failure)
 
     if args.json:
         text = json.dumps([_as_json(item) for item in converted], indent=2) + "\n"
@@ -202,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # noqa: BLE001 - the command line never shows a traceback
+    except Exception as error:
         _print_error(f"internal error: {type(error).__name__}: {error}")  # type: ignore[arg-type]
         return EXIT_INTERNAL
     return code

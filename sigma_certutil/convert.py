@@ -41,7 +41,8 @@ def convert(rule: SigmaRule, target: str) -> str:
         raise ConversionError(f"{rule_origin(rule)}: {spec.id}: not supported: {error}") from error
     if len(queries) != 1:
         raise ConversionError(
-            f"{rule_origin(rule)}: {spec.id}: the backend produced {len(queries)} queries, expected one"
+            f"{rule_origin(rule)}: {spec.id}: "
+            f"the backend produced {len(queries)} queries, expected one"
         )
     return str(queries[0])
 

@@ -6,7 +6,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from sigma.pipelines.sysmon import sysmon_pipeline
+from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.processing.pipeline import ProcessingPipeline
 
 from sigma_certutil.targets import Target
@@ -31,6 +31,10 @@ def load_pipeline(name: str) -> ProcessingPipeline:
 
 def target_pipeline(target: Target) -> ProcessingPipeline:
     """pysigma-pipeline-sysmon, then the target's own files, in priority order."""
-    steps = [sysmon_pipeline(), *(load_pipeline(name) for name in target.pipelines)]
+    sysmon: ProcessingPipeline = sysmon_pipeline()
+    steps = [sysmon, *(load_pipeline(name) for name in target.pipelines)]
     steps.sort(key=lambda pipeline: pipeline.priority)
-    return sum(steps[1:], steps[0])
+    combined = steps[0]
+    for step in steps[1:]:
+        combined = combined + step
+    return combined

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
-from sigma.backends.elasticsearch import ESQLBackend, LuceneBackend
-from sigma.backends.splunk import SplunkBackend
+from sigma.backends.elasticsearch.elasticsearch_esql import ESQLBackend
+from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
+from sigma.backends.splunk.splunk import SplunkBackend
 from sigma.conversion.base import Backend
 
 from sigma_certutil.backends import CertutilEqlBackend, CertutilKustoBackend

@@ -11,7 +11,9 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SNAPSHOTS = TESTS / "snapshots"
 TEST_RULES = TESTS / "rules"
-BUNDLED_RULE = ROOT / "sigma_certutil" / "rules" / "net_connection_win_certutil_initiated_connection.yml"
+BUNDLED_RULE = (
+    ROOT / "sigma_certutil" / "rules" / "net_connection_win_certutil_initiated_connection.yml"
+)
 # The shared reference material beside the project (real Sysmon events).
 SHARED = Path(os.environ.get("SIGMA_CERTUTIL_SHARED", ROOT.parent / "shared"))
 

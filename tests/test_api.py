@@ -27,7 +27,12 @@ def test_target_ids_are_stable() -> None:
 
 def test_load_rule_from_path_text_and_bundle_agree() -> None:
     text = BUNDLED_RULE.read_text(encoding="utf-8")
-    rules = [load_rule(BUNDLED_RULE), load_rule(str(BUNDLED_RULE)), load_rule(text), load_bundled_rule()]
+    rules = [
+        load_rule(BUNDLED_RULE),
+        load_rule(str(BUNDLED_RULE)),
+        load_rule(text),
+        load_bundled_rule(),
+    ]
     assert {str(rule.id) for rule in rules} == {"0dba975d-a193-4ed1-a067-424df57570d1"}
     assert len({convert(rule, "kusto") for rule in rules}) == 1
 
@@ -71,7 +76,9 @@ def test_conversion_error_names_rule_and_target(tmp_path) -> None:
         BUNDLED_RULE.read_text(encoding="utf-8").replace("network_connection", "process_creation"),
         encoding="utf-8",
     )
-    with pytest.raises(ConversionError, match=rf"^{path}: kusto: log source category is not mapped"):
+    with pytest.raises(
+        ConversionError, match=rf"^{path}: kusto: log source category is not mapped"
+    ):
         convert(load_rule(path), "kusto")
 
 

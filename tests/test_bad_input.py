@@ -12,6 +12,7 @@ from conftest import BUNDLED_RULE
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
 USAGE, CONVERSION = 2, 1
 
+NOT_A_RULE = "not a Sigma rule: expected a mapping with title, logsource and detection"
 CASES = {
     "missing_file": (None, USAGE, "{path}: file not found"),
     "malformed_yaml": (
@@ -19,15 +20,19 @@ CASES = {
         USAGE,
         "{path}:5: malformed YAML: expected ',' or ']', but got ':'",
     ),
-    "yaml_list": ("- a\n- b\n", USAGE, "{path}:1: not a Sigma rule: expected a mapping with title, logsource and detection"),
-    "unrelated_mapping": ("name: web\nport: 80\n", USAGE, "{path}:1: not a Sigma rule: expected a mapping with title, logsource and detection"),
+    "yaml_list": ("- a\n- b\n", USAGE, "{path}:1: " + NOT_A_RULE),
+    "unrelated_mapping": ("name: web\nport: 80\n", USAGE, "{path}:1: " + NOT_A_RULE),
     "empty": ("", USAGE, "{path}: empty file: not a Sigma rule"),
     "no_detection": (
         "title: x\nlogsource:\n  category: network_connection\n  product: windows\n",
         USAGE,
         "{path}: not a Sigma rule: no 'detection' section",
     ),
-    "no_condition": (RULE.replace("    condition: selection\n", ""), USAGE, "{path}:18: 'detection' has no 'condition'"),
+    "no_condition": (
+        RULE.replace("    condition: selection\n", ""),
+        USAGE,
+        "{path}:18: 'detection' has no 'condition'",
+    ),
     "unknown_modifier": (
         RULE.replace("Image|endswith", "Image|endswithx"),
         USAGE,
@@ -38,8 +43,12 @@ CASES = {
         USAGE,
         "{path}:27: Detection 'filter' not defined in detections",
     ),
-    "two_documents": (RULE + "---\n" + RULE, USAGE, "{path}: holds 2 YAML documents; one rule per file is supported"),
-}  # fmt: skip
+    "two_documents": (
+        RULE + "---\n" + RULE,
+        USAGE,
+        "{path}: holds 2 YAML documents; one rule per file is supported",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -71,7 +80,9 @@ def test_unknown_option_is_one_line() -> None:
 
 def test_field_the_target_lacks_fails_that_target_only(tmp_path: Path) -> None:
     path = tmp_path / "user.yml"
-    path.write_text(RULE.replace("Initiated: 'true'", "User: 'NT AUTHORITY\\SYSTEM'"), encoding="utf-8")
+    path.write_text(
+        RULE.replace("Initiated: 'true'", "User: 'NT AUTHORITY\\SYSTEM'"), encoding="utf-8"
+    )
     result = run_cli("convert", str(path), "--json")
     assert result.returncode == CONVERSION
     errors = result.stderr.splitlines()
@@ -108,7 +119,10 @@ def test_unwritable_output(tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "q.kql"
     result = run_cli("convert", "-t", "kusto", "-o", str(target))
     assert result.returncode == USAGE
-    assert result.stderr == f"sigma-certutil: error: {target}: cannot write: No such file or directory\n"
+    assert (
+        result.stderr
+        == f"sigma-certutil: error: {target}: cannot write: No such file or directory\n"
+    )
     assert not target.parent.exists()
 
 

@@ -34,7 +34,9 @@ def test_flagship_on_real_sysmon_events(schema) -> None:
     folder = SHARED / "data" / "events" / "sysmon-eid3"
     if not folder.is_dir():
         pytest.skip(f"no real events at {folder}")
-    cases = [load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))]
+    cases = [
+        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
+    ]
     query = convert(load_bundled_rule(), "eql")
     matched = run_eql(query, schema, [to_ecs(case) for case in cases], "network")
     assert {cases[i].name for i in matched} == {case.name for case in cases if case.match}

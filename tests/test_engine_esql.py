@@ -33,4 +33,4 @@ def test_parses_and_names_only_ecs_fields(rule) -> None:
 def test_parser_rejects_broken_queries() -> None:
     require_engine(UNAVAILABLE)
     with pytest.raises(EsqlSyntaxError):
-        esql_field_names('from x | where destination.port in (80, ')
+        esql_field_names("from x | where destination.port in (80, ")

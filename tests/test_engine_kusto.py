@@ -56,7 +56,9 @@ def test_flagship_on_real_sysmon_events() -> None:
     folder = SHARED / "data" / "events" / "sysmon-eid3"
     if not folder.is_dir():
         pytest.skip(f"no real events at {folder}")
-    cases = [load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))]
+    cases = [
+        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
+    ]
     assert _matched_names(convert(load_bundled_rule(), "kusto"), cases) == {"certutil_0dba975d"}
 
 
@@ -71,4 +73,3 @@ def test_inbound_rule_reads_the_local_port() -> None:
         Case("outbound smb", False, event, xdr_action="ConnectionSuccess"),
     ]
     assert _matched_names(convert(rule, "kusto"), cases) == {"inbound smb"}
-

@@ -39,7 +39,9 @@ def test_flagship_on_real_sysmon_events() -> None:
     folder = SHARED / "data" / "events" / "sysmon-eid3"
     if not folder.is_dir():
         pytest.skip(f"no real events at {folder}")
-    cases = [load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))]
+    cases = [
+        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
+    ]
     matched = spl_search(convert(load_bundled_rule(), "splunk"), [to_splunk(c) for c in cases])
     assert {cases[i].name for i in matched} == {"certutil_0dba975d"}
 

@@ -12,7 +12,8 @@ from conftest import ROOT
 
 def test_wheel_contains_pipelines_rule_and_types(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path),
+         str(ROOT)],
         check=True, capture_output=True,
     )  # fmt: skip
     [wheel] = tmp_path.glob("sigma_certutil-*.whl")
@@ -27,7 +28,8 @@ def test_wheel_contains_pipelines_rule_and_types(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
     result = subprocess.run(
-        [sys.executable, "-c", "import sigma_certutil as s; print(s.__file__); print(s.convert(s.load_bundled_rule(), 'eql'))"],
+        [sys.executable, "-c", "import sigma_certutil as s; print(s.__file__); "
+         "print(s.convert(s.load_bundled_rule(), 'eql'))"],
         capture_output=True, text=True, check=True, cwd=tmp_path, env={"PYTHONPATH": str(target)},
     )  # fmt: skip
     module_file, query = result.stdout.split("\n", 1)

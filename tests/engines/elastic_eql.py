@@ -40,6 +40,9 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]], category
     hits: list[int] = []
     engine.add_output_hook(lambda output: hits.extend(e.data["_index"] for e in output.events))
     engine.stream_events(
-        [eql.Event.from_data({**doc, "event_type": category, "_index": i}) for i, doc in enumerate(docs)]
+        [
+            eql.Event.from_data({**doc, "event_type": category, "_index": i})
+            for i, doc in enumerate(docs)
+        ]
     )
     return set(hits)

@@ -23,7 +23,9 @@ class _Errors(ErrorListener):  # type: ignore[misc]
     def __init__(self) -> None:
         self.messages: list[str] = []
 
-    def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:  # noqa: N802
+    def syntaxError(
+        self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any
+    ) -> None:
         self.messages.append(f"{line}:{column} {msg}")
 
 
@@ -31,7 +33,7 @@ class _Names(EsqlBaseParserListener):  # type: ignore[misc]
     def __init__(self) -> None:
         self.names: list[str] = []
 
-    def enterQualifiedName(self, ctx: Any) -> None:  # noqa: N802
+    def enterQualifiedName(self, ctx: Any) -> None:
         self.names.append(ctx.getText())
 
 

@@ -4,7 +4,8 @@ Written from each ingest's documented behaviour (../shared/reference/targets.md 
 sources), not from the project's pipelines, so a wrong mapping cannot test itself:
 - ECS: elastic/beats x-pack/winlogbeat/module/sysmon/config/winlogbeat-sysmon.js, event 3;
 - Splunk: the Splunk Add-on for Sysmon (XmlWinEventLog source, EventCode, raw field names);
-- Defender XDR: a DeviceNetworkEvents row (defender-docs advanced-hunting-devicenetworkevents-table).
+- Defender XDR: a DeviceNetworkEvents row (MicrosoftDocs/defender-docs
+  advanced-hunting-devicenetworkevents-table).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def load_sysmon_json(path: Path, match: bool) -> Case:
     """A real event as SigmaHQ's regression data stores it ({"Event": {"System", "EventData"}})."""
     event = json.loads(path.read_text(encoding="utf-8"))["Event"]
     data = event["EventData"]
-    action = "ConnectionSuccess" if str(data.get("Initiated")) == "true" else "InboundConnectionAccepted"
+    action = (
+        "ConnectionSuccess" if str(data.get("Initiated")) == "true" else "InboundConnectionAccepted"
+    )
     return Case(path.stem, match, data, int(event["System"]["EventID"]), action)
 
 

@@ -17,7 +17,7 @@ Event = dict[str, str]
 Predicate = Callable[[Event], bool]
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<comma>,)|(?P<op><=|>=|!=|=|<|>)'
+    r"\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<comma>,)|(?P<op><=|>=|!=|=|<|>)"
     r'|(?P<quoted>"(?:\\.|[^"\\])*")|(?P<word>[^\s()=<>!,"]+))'
 )
 
@@ -28,7 +28,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
     while position < len(query):
         found = _TOKEN.match(query, position)
         if not found or found.end() == position:
-            raise ValueError(f"cannot read SPL at {position}: {query[position:position + 20]!r}")
+            raise ValueError(f"cannot read SPL at {position}: {query[position : position + 20]!r}")
         kind = found.lastgroup or ""
         text = found.group(kind)
         if kind == "quoted":

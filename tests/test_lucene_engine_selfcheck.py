@@ -1,0 +1,90 @@
+"""Checks of the Lucene test engine itself, on hand-written documents and queries."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import require_engine
+from engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
+
+FIELD_TYPES = {
+    "process.executable": "keyword",
+    "process.name": "lowercase_keyword",
+    "destination.port": "long",
+    "network.direction": "keyword",
+}
+DOCS: list[dict[str, object]] = [
+    {
+        "process": {"executable": "C:\\Windows\\System32\\certutil.exe", "name": "CertUtil.exe"},
+        "destination": {"port": 443},
+        "network": {"direction": "egress"},
+    },
+    {
+        "process": {"executable": "C:\\x\\xcertutil.exe", "name": "xcertutil.exe"},
+        "destination": {"port": 80},
+        "network": {"direction": "egress"},
+    },
+    {
+        "process": {"executable": "C:\\WINDOWS\\SYSTEM32\\CERTUTIL.EXE", "name": "CERTUTIL.EXE"},
+        "destination": {"port": [8080, 8443]},
+        "network": {"direction": "ingress"},
+    },
+]
+
+
+@pytest.fixture(autouse=True)
+def _lucene() -> None:
+    require_engine(lucene_unavailable())
+
+
+def hits(query: str) -> set[int]:
+    return run_lucene([query], DOCS, FIELD_TYPES)[0]
+
+
+def test_escaped_backslash_matches_a_literal_backslash() -> None:
+    assert hits(r"process.executable:*\\certutil.exe") == {0}
+
+
+def test_single_backslash_only_escapes_the_next_letter() -> None:
+    # The pitfall: "\c" is an escaped "c", so the pattern is just *certutil.exe.
+    assert hits(r"process.executable:*\certutil.exe") == {0, 1}
+
+
+def test_long_field_terms_and_ranges() -> None:
+    assert run_lucene(
+        ["destination.port:(80 OR 443)", "destination.port:8443", "destination.port:>=1024"],
+        DOCS,
+        FIELD_TYPES,
+    ) == [{0, 1}, {2}, {2}]
+
+
+def test_value_that_is_not_stored_matches_nothing() -> None:
+    assert hits("network.direction:true") == set()
+
+
+def test_negation_inside_a_group_means_and_not() -> None:
+    # Elasticsearch adds match-all to purely negative groups; bare Lucene would match nothing.
+    assert hits("destination.port:* AND (NOT network.direction:ingress)") == {0, 1}
+
+
+def test_unknown_or_missing_field_raises() -> None:
+    with pytest.raises(LuceneQueryError, match=r"unknown field process\.commandline"):
+        hits("process.commandline:*certutil*")
+    with pytest.raises(LuceneQueryError, match="without a field"):
+        hits("certutil.exe")
+
+
+def test_wildcard_on_a_long_field_raises() -> None:
+    with pytest.raises(LuceneQueryError, match=r"wildcard on numeric field destination\.port"):
+        hits("destination.port:44*")
+
+
+def test_regexp_character_classes_match_mixed_case() -> None:
+    query = r"process.executable:/.*\\[cC][eE][rR][tT][uU][tT][iI][lL]\.[eE][xX][eE]/"
+    assert hits(query) == {0, 2}
+
+
+def test_lowercase_keyword_matches_case_insensitively() -> None:
+    assert hits("process.name:CERTUTIL.exe") == {0, 2}
+    assert hits("process.name:*UTIL.EXE") == {0, 1, 2}
+    # As in Elasticsearch, the normalizer skips escaped characters of a wildcard.
+    assert hits(r"process.name:*\Certutil.exe") == set()
