@@ -1,0 +1,44 @@
+"""The examples run as a user would run them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import entry_point
+from conftest import BUNDLED_RULE, ROOT, SNAPSHOTS
+
+from sigma_certutil import TARGETS
+
+
+def test_python_example_prints_every_target() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "convert_rules.py")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert all(f"## {target_id} (" in result.stdout for target_id in TARGETS)
+
+
+def test_makefile_writes_one_query_file_per_target(tmp_path: Path) -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    rule = tmp_path / "rule.yml"
+    rule.write_text(BUNDLED_RULE.read_text(encoding="utf-8"), encoding="utf-8")
+    env_path = os.pathsep.join(
+        [str(Path(entry_point()).parent), str(Path(sys.executable).parent), os.environ["PATH"]]
+    )
+    command = ["make", "-f", str(ROOT / "examples" / "Makefile"), f"RULE={rule}", "OUT=queries"]
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True, env={"PATH": env_path})
+    for target in TARGETS.values():
+        written = tmp_path / "queries" / f"{target.id}.{target.extension}"
+        golden = SNAPSHOTS / BUNDLED_RULE.stem / written.name
+        assert written.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+    again = subprocess.run(
+        [*command, "--question"], cwd=tmp_path, check=False, env={"PATH": env_path}
+    )
+    assert again.returncode == 0, "an unchanged rule must leave nothing to rebuild"
