@@ -84,3 +84,9 @@ def test_conversion_error_names_rule_and_target(tmp_path) -> None:
 
 def test_public_names() -> None:
     assert set(sigma_certutil.__all__) >= {"load_rule", "convert", "convert_all", "TARGETS"}
+
+
+def test_unquoted_boolean_converts_like_the_sysmon_string() -> None:
+    text = BUNDLED_RULE.read_text(encoding="utf-8")
+    unquoted = load_rule(text.replace("Initiated: 'true'", "Initiated: true"))
+    assert convert_all(unquoted) == convert_all(load_rule(text))
