@@ -190,7 +190,7 @@ def _targets_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_error(error: BaseException) -> None:
+def _print_error(error: BaseException | str) -> None:
     message = " ".join(str(error).split())
     sys.stderr.write(f"{PROG}: error: {message}\n")
 
@@ -199,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (OutputError, CertutilError) as error:
+    except CertutilError as error:
         _print_error(error)
         return EXIT_USAGE
     except BrokenPipeError:
@@ -207,6 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:
-        _print_error(f"internal error: {type(error).__name__}: {error}")  # type: ignore[arg-type]
+        _print_error(f"internal error: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
     return code
