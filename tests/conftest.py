@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from engines.shapes import Case, load_sysmon_json
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -21,6 +22,16 @@ SHARED = Path(os.environ.get("SIGMA_CERTUTIL_SHARED", ROOT.parent / "shared"))
 def golden_rules() -> list[Path]:
     """Every rule pinned by golden files: the bundled rule and the suite's own rules."""
     return [BUNDLED_RULE, *sorted(TEST_RULES.glob("*.yml"))]
+
+
+def real_eid3_cases() -> list[Case]:
+    """The real Sysmon Event ID 3 events of the shared folder; certutil's must match."""
+    folder = SHARED / "data" / "events" / "sysmon-eid3"
+    if not folder.is_dir():
+        pytest.skip(f"no real events at {folder}")
+    return [
+        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
+    ]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

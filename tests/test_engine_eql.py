@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import eql
 import pytest
-from conftest import SHARED, TESTS, golden_rules
+from conftest import TESTS, golden_rules, real_eid3_cases
 from engines.elastic_eql import ecs_schema, parse_eql, run_eql
-from engines.shapes import ecs_fields, load_cases, load_sysmon_json, to_ecs
+from engines.shapes import ecs_fields, load_cases, to_ecs
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 
@@ -31,12 +31,7 @@ def test_flagship_matches_exactly_the_positive_cases(schema) -> None:
 
 
 def test_flagship_on_real_sysmon_events(schema) -> None:
-    folder = SHARED / "data" / "events" / "sysmon-eid3"
-    if not folder.is_dir():
-        pytest.skip(f"no real events at {folder}")
-    cases = [
-        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
-    ]
+    cases = real_eid3_cases()
     query = convert(load_bundled_rule(), "eql")
     matched = run_eql(query, schema, [to_ecs(case) for case in cases], "network")
     assert {cases[i].name for i in matched} == {case.name for case in cases if case.match}

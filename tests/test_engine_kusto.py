@@ -4,8 +4,7 @@ table."""
 
 from __future__ import annotations
 
-import pytest
-from conftest import SHARED, TESTS, golden_rules, require_engine
+from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
 from engines.kusto import (
     analyze_kql,
     duckdb_kql_unavailable,
@@ -13,7 +12,7 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
-from engines.shapes import Case, load_cases, load_sysmon_json, to_xdr_network_row
+from engines.shapes import Case, load_cases, to_xdr_network_row
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 
@@ -53,12 +52,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
 
 def test_flagship_on_real_sysmon_events() -> None:
     require_engine(duckdb_kql_unavailable())
-    folder = SHARED / "data" / "events" / "sysmon-eid3"
-    if not folder.is_dir():
-        pytest.skip(f"no real events at {folder}")
-    cases = [
-        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
-    ]
+    cases = real_eid3_cases()
     assert _matched_names(convert(load_bundled_rule(), "kusto"), cases) == {"certutil_0dba975d"}
 
 

@@ -4,9 +4,9 @@ with documents shaped as the Winlogbeat sysmon module writes them."""
 from __future__ import annotations
 
 import pytest
-from conftest import SHARED, TESTS, golden_rules, require_engine
+from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
 from engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
-from engines.shapes import Case, ecs_fields, load_cases, load_sysmon_json, to_ecs
+from engines.shapes import Case, ecs_fields, load_cases, to_ecs
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 
@@ -34,12 +34,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
 
 def test_flagship_on_real_sysmon_events() -> None:
     require_engine(lucene_unavailable())
-    folder = SHARED / "data" / "events" / "sysmon-eid3"
-    if not folder.is_dir():
-        pytest.skip(f"no real events at {folder}")
-    cases = [
-        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
-    ]
+    cases = real_eid3_cases()
     assert _matched_names(convert(load_bundled_rule(), "lucene"), cases) == {"certutil_0dba975d"}
 
 

@@ -4,8 +4,8 @@ model of Splunk's base search (no Splunk parser can be installed; see engines/sp
 from __future__ import annotations
 
 import pytest
-from conftest import SHARED, TESTS, golden_rules
-from engines.shapes import load_cases, load_sysmon_json, to_splunk
+from conftest import TESTS, golden_rules, real_eid3_cases
+from engines.shapes import load_cases, to_splunk
 from engines.spl_model import spl_fields, spl_search
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
@@ -36,12 +36,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
 
 
 def test_flagship_on_real_sysmon_events() -> None:
-    folder = SHARED / "data" / "events" / "sysmon-eid3"
-    if not folder.is_dir():
-        pytest.skip(f"no real events at {folder}")
-    cases = [
-        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
-    ]
+    cases = real_eid3_cases()
     matched = spl_search(convert(load_bundled_rule(), "splunk"), [to_splunk(c) for c in cases])
     assert {cases[i].name for i in matched} == {"certutil_0dba975d"}
 
