@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
-    except Exception as error:
+    except Exception as error:  # the command line never shows a traceback
         _print_error(f"internal error: {type(error).__name__}: {error}")
         return EXIT_INTERNAL
     return code
