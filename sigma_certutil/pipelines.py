@@ -10,7 +10,7 @@ from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.processing.pipeline import ProcessingPipeline
 
 from sigma_certutil.targets import Target
-from sigma_certutil.transformations import sysmon_values_pipeline
+from sigma_certutil.transformations import sysmon_rule_pipeline
 
 
 def pipeline_dir() -> Traversable:
@@ -33,7 +33,7 @@ def load_pipeline(name: str) -> ProcessingPipeline:
 def target_pipeline(target: Target) -> ProcessingPipeline:
     """pysigma-pipeline-sysmon and Sysmon's value types, then the target's files, by priority."""
     sysmon: ProcessingPipeline = sysmon_pipeline()
-    steps = [sysmon, sysmon_values_pipeline(), *(load_pipeline(name) for name in target.pipelines)]
+    steps = [sysmon, sysmon_rule_pipeline(), *(load_pipeline(name) for name in target.pipelines)]
     steps.sort(key=lambda pipeline: pipeline.priority)
     combined = steps[0]
     for step in steps[1:]:

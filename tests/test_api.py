@@ -76,10 +76,9 @@ def test_conversion_error_names_rule_and_target(tmp_path) -> None:
         BUNDLED_RULE.read_text(encoding="utf-8").replace("network_connection", "process_creation"),
         encoding="utf-8",
     )
-    with pytest.raises(
-        ConversionError, match=rf"^{path}: kusto: log source category is not mapped"
-    ):
-        convert(load_rule(path), "kusto")
+    message = rf"^{path}: splunk: field 'Initiated' is not a field of Sysmon Event ID 1 \(Process"
+    with pytest.raises(ConversionError, match=message):
+        convert(load_rule(path), "splunk")
 
 
 def test_public_names() -> None:

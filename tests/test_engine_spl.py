@@ -1,4 +1,5 @@
-"""SPL output checked for the Sysmon add-on's source, EventCode and fields, and run through a
+"""SPL output checked for the Sysmon add-on's source, EventCode and fields (Sysmon's own
+names, sigma_certutil/data/sysmon_events.yml), and run through a
 model of Splunk's base search (no Splunk parser can be installed; see engines/spl_model.py)."""
 
 from __future__ import annotations
@@ -9,24 +10,22 @@ from engines.shapes import load_cases, to_splunk
 from engines.spl_model import spl_fields, spl_search
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
+from sigma_certutil.sysmon import category_events
 
-PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=3 '
-# The add-on's fields for Event ID 3: Sysmon's own names (OSSEM event-3) plus source.
-EID3_FIELDS = {
-    "source", "EventCode", "RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "User",
-    "Protocol", "Initiated", "SourceIsIpv6", "SourceIp", "SourceHostname", "SourcePort",
-    "SourcePortName", "DestinationIsIpv6", "DestinationIp", "DestinationHostname",
-    "DestinationPort", "DestinationPortName",
-}  # fmt: skip
+PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode'
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 
 
 @pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
 def test_searches_the_add_on_source_and_fields(rule) -> None:
-    query = convert(load_rule(rule), "splunk")
+    """The add-on keeps Sysmon's field names, so only fields of the rule's events may appear."""
+    sigma = load_rule(rule)
+    query = convert(sigma, "splunk")
     assert query.startswith(PREFIX)
     assert 'source="WinEventLog:' not in query
-    assert spl_fields(query) <= EID3_FIELDS, spl_fields(query) - EID3_FIELDS
+    events = category_events(sigma.logsource.category)
+    allowed = {"source", "EventCode"}.union(*(event.fields for event in events))
+    assert spl_fields(query) <= allowed, spl_fields(query) - allowed
 
 
 def test_flagship_matches_exactly_the_positive_cases() -> None:
@@ -45,3 +44,11 @@ def test_model_sees_the_stock_source_miss() -> None:
     """The stock splunk_windows source matches no event the add-on writes."""
     stock = convert(load_bundled_rule(), "splunk").replace("XmlWinEventLog:", "WinEventLog:")
     assert spl_search(stock, [to_splunk(case) for case in CASES]) == set()
+
+
+def test_model_follows_splunk_precedence() -> None:
+    """OR binds tighter than AND in Splunk: 'a b OR c' is 'a AND (b OR c)'."""
+    events = [{"a": "1", "b": "0", "c": "1"}, {"a": "0", "b": "0", "c": "1"}]
+    assert spl_search("a=1 b=1 OR c=1", events) == {0}
+    assert spl_search("(a=1 b=1) OR c=1", events) == {0, 1}
+    assert spl_search("NOT a=1 OR c=0", events) == {1}

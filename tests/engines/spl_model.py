@@ -4,7 +4,8 @@ written from Splunk's search documentation, not Splunk itself.
 Covered: ``field="value"`` and ``field=value`` with ``*`` wildcards, compared
 case-insensitively (field-value matching in Splunk is case-insensitive); ``field IN (...)``;
 ``field<n`` and the other comparisons on numbers; ``NOT``, ``OR``, implicit and explicit
-``AND`` and parentheses. Inside quotes a backslash escapes the next character.
+``AND`` and parentheses, with Splunk's precedence (NOT, then OR, then AND). Inside quotes a
+backslash escapes the next character.
 """
 
 from __future__ import annotations
@@ -71,25 +72,27 @@ class _Parser:
         return token
 
     def parse(self) -> Predicate:
-        predicate = self.or_expr()
+        predicate = self.and_expr()
         if self.peek() is not None:
             raise ValueError(f"unexpected {self.peek()}")
         return predicate
 
-    def or_expr(self) -> Predicate:
-        parts = [self.and_expr()]
-        while self.peek() == ("word", "OR"):
-            self.take()
-            parts.append(self.and_expr())
-        return lambda e: any(p(e) for p in parts)
-
+    # Splunk evaluates NOT first, then OR, then AND (explicit or implicit): "a b OR c" is
+    # "a AND (b OR c)" (Splunk search reference, "Boolean expressions").
     def and_expr(self) -> Predicate:
-        parts = [self.not_expr()]
-        while (token := self.peek()) is not None and token[0] != "rp" and token != ("word", "OR"):
+        parts = [self.or_expr()]
+        while (token := self.peek()) is not None and token[0] != "rp":
             if token == ("word", "AND"):
                 self.take()
-            parts.append(self.not_expr())
+            parts.append(self.or_expr())
         return lambda e: all(p(e) for p in parts)
+
+    def or_expr(self) -> Predicate:
+        parts = [self.not_expr()]
+        while self.peek() == ("word", "OR"):
+            self.take()
+            parts.append(self.not_expr())
+        return lambda e: any(p(e) for p in parts)
 
     def not_expr(self) -> Predicate:
         if self.peek() == ("word", "NOT"):
@@ -101,7 +104,7 @@ class _Parser:
     def atom(self) -> Predicate:
         kind, text = self.take()
         if kind == "lp":
-            inner = self.or_expr()
+            inner = self.and_expr()
             if self.take()[0] != "rp":
                 raise ValueError("missing )")
             return inner
