@@ -19,6 +19,7 @@ from sigma.rule import SigmaRule
 
 from sigma_certutil.convert import convert, get_target
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
+from sigma_certutil.fields import FieldRoute, field_routes
 from sigma_certutil.output import write_atomic
 from sigma_certutil.rules import load_bundled_rule, load_rule
 from sigma_certutil.targets import TARGETS
@@ -88,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert_cmd.set_defaults(handler=_convert_command)
 
+    fields_cmd = commands.add_parser(
+        "fields",
+        help="show where each field of a rule lands in a target, and which pipeline steps did it",
+    )
+    fields_cmd.add_argument("rules", nargs="*", metavar="RULE.yml", help="Sigma rule files")
+    fields_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
+    fields_cmd.add_argument("--json", action="store_true", help="print JSON")
+    fields_cmd.set_defaults(handler=_fields_command)
+
     targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
     targets_cmd.add_argument("--json", action="store_true", help="print JSON")
     targets_cmd.set_defaults(handler=_targets_command)
@@ -108,17 +118,9 @@ def _target_ids(requested: Sequence[str] | None) -> list[str]:
 
 def _convert_command(args: argparse.Namespace) -> int:
     target_ids = _target_ids(args.targets)
-    sources: list[str] = args.rules or [BUNDLED]
     converted: list[_Converted] = []
     errors: list[CertutilError] = []
-    for source in sources:
-        try:
-            rule = (
-                load_bundled_rule() if source == BUNDLED and not args.rules else load_rule(source)
-            )
-        except RuleError as error:
-            errors.append(error)
-            continue
+    for source, rule in _load_rules(args.rules, errors):
         for target_id in target_ids:
             try:
                 converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
@@ -141,9 +143,7 @@ def _convert_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
 
-    if any(isinstance(error, RuleError) for error in errors):
-        return EXIT_USAGE
-    return EXIT_CONVERSION if errors else EXIT_OK
+    return _exit_code(errors)
 
 
 def _as_json(item: _Converted) -> dict[str, str]:
@@ -165,6 +165,56 @@ def _readable(converted: Sequence[_Converted]) -> str:
             blocks.append(f"# {item.sigma.title}\n# {item.rule} ({item.sigma.id})\n")
         blocks.append(f"## {item.target}: {TARGETS[item.target].language}\n{item.query}\n")
     return "\n".join(blocks)
+
+
+def _load_rules(paths: Sequence[str], errors: list[CertutilError]) -> list[tuple[str, SigmaRule]]:
+    if not paths:
+        return [(BUNDLED, load_bundled_rule())]
+    rules = []
+    for path in paths:
+        try:
+            rules.append((path, load_rule(path)))
+        except RuleError as error:
+            errors.append(error)
+    return rules
+
+
+def _exit_code(errors: Sequence[CertutilError]) -> int:
+    if any(isinstance(error, RuleError) for error in errors):
+        return EXIT_USAGE
+    return EXIT_CONVERSION if errors else EXIT_OK
+
+
+def _fields_command(args: argparse.Namespace) -> int:
+    target_ids = _target_ids(args.targets)
+    errors: list[CertutilError] = []
+    found: list[tuple[str, str, FieldRoute]] = []
+    for source, rule in _load_rules(args.rules, errors):
+        for target_id in target_ids:
+            try:
+                found.extend((source, target_id, route) for route in field_routes(rule, target_id))
+            except ConversionError as error:
+                errors.append(error)
+    for failure in errors:
+        _print_error(failure)
+    if args.json:
+        rows = [
+            {
+                "rule": source,
+                "target": target_id,
+                "field": route.field,
+                "target_fields": list(route.target_fields),
+                "steps": list(route.steps),
+            }
+            for source, target_id, route in found
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for source, target_id, route in found:
+            landed = ", ".join(route.target_fields) or "(dropped)"
+            steps = ", ".join(route.steps) or "unchanged"
+            sys.stdout.write(f"{source}\t{target_id}\t{route.field} -> {landed}\t[{steps}]\n")
+    return _exit_code(errors)
 
 
 def _targets_command(args: argparse.Namespace) -> int:

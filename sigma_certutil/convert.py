@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sigma.exceptions import SigmaError
+from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
 
 from sigma_certutil.errors import ConversionError, TargetError
@@ -26,8 +28,18 @@ def rule_origin(rule: SigmaRule) -> str:
     return str(rule.source.path) if rule.source is not None else "<rule>"
 
 
-def convert(rule: SigmaRule, target: str) -> str:
-    """The query for one target. The rule itself is left unchanged."""
+@dataclass(frozen=True)
+class Conversion:
+    """A query, the pipeline that produced it and the processed copy of the rule (whose
+    detection items record the steps applied to them)."""
+
+    query: str
+    pipeline: ProcessingPipeline
+    processed: SigmaRule
+
+
+def run_conversion(rule: SigmaRule, target: str) -> Conversion:
+    """Convert a copy of the rule for one target; ConversionError when it cannot."""
     spec = get_target(target)
     backend = spec.backend(processing_pipeline=target_pipeline(spec))
     # Processing pipelines rewrite the rule they are applied to; convert a copy.
@@ -44,7 +56,12 @@ def convert(rule: SigmaRule, target: str) -> str:
             f"{rule_origin(rule)}: {spec.id}: "
             f"the backend produced {len(queries)} queries, expected one"
         )
-    return str(queries[0])
+    return Conversion(str(queries[0]), backend.last_processing_pipeline, working)
+
+
+def convert(rule: SigmaRule, target: str) -> str:
+    """The query for one target. The rule itself is left unchanged."""
+    return run_conversion(rule, target).query
 
 
 def convert_all(rule: SigmaRule, targets: Iterable[str] | None = None) -> dict[str, str]:

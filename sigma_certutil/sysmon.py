@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import cast
 from importlib.resources import files
+from typing import cast
 
 import yaml
 from sigma.pipelines.sysmon.sysmon import sysmon_generic_logsource_eventid_mapping

@@ -78,3 +78,29 @@ def test_module_entry_matches_console_script() -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert (result.returncode, result.stdout) == (0, golden("eql"))
+
+
+def test_fields_reports_where_each_field_lands() -> None:
+    result = run_cli("fields", "-t", "eql", "-t", "splunk", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {(r["target"], r["field"]): r for r in json.loads(result.stdout)}
+    assert rows[("eql", "Initiated")]["target_fields"] == ["network.direction"]
+    assert "ecs_initiated_to_direction" in rows[("eql", "Initiated")]["steps"]
+    assert rows[("splunk", "Image")]["target_fields"] == ["Image"]
+    assert rows[("splunk", "Image")]["steps"] == []
+    text = run_cli("fields", "-t", "lucene").stdout
+    assert "bundled\tlucene\tDestinationPort -> destination.port\t[ecs_fields]\n" in text
+
+
+def test_fields_names_a_field_the_event_lacks(tmp_path: Path) -> None:
+    rule = tmp_path / "typo.yml"
+    rule.write_text(
+        BUNDLED_RULE.read_text(encoding="utf-8").replace("DestinationPort:", "DestPort:"),
+        encoding="utf-8",
+    )
+    result = run_cli("fields", str(rule), "-t", "eql")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"sigma-certutil: error: {rule}: eql: field 'DestPort' is not a field of Sysmon "
+        "Event ID 3 (Network connection)\n"
+    )

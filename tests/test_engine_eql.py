@@ -26,14 +26,14 @@ def test_every_golden_rule_parses_against_the_ecs_schema(rule, schema) -> None:
 
 def test_flagship_matches_exactly_the_positive_cases(schema) -> None:
     query = convert(load_bundled_rule(), "eql")
-    matched = run_eql(query, schema, [to_ecs(case) for case in CASES], "network")
+    matched = run_eql(query, schema, [to_ecs(case) for case in CASES])
     assert {CASES[i].name for i in matched} == {case.name for case in CASES if case.match}
 
 
 def test_flagship_on_real_sysmon_events(schema) -> None:
     cases = real_eid3_cases()
     query = convert(load_bundled_rule(), "eql")
-    matched = run_eql(query, schema, [to_ecs(case) for case in cases], "network")
+    matched = run_eql(query, schema, [to_ecs(case) for case in cases])
     assert {cases[i].name for i in matched} == {case.name for case in cases if case.match}
     assert matched, "the certutil event must match"
 

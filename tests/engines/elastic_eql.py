@@ -14,8 +14,12 @@ import eql
 _EQL_TYPES = {"keyword": "string", "ip": "string", "long": "number"}
 
 
-def ecs_schema(field_types: dict[str, str], category: str = "network") -> eql.Schema:
-    """An EQL schema with one event category whose fields are the given ECS fields."""
+CATEGORIES = ("process", "network", "file", "registry", "driver", "configuration")
+
+
+def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
+    """An EQL schema whose event categories (the Sysmon ingest's event.category values) all
+    carry the given ECS fields."""
     tree: dict[str, Any] = {}
     for dotted, es_type in field_types.items():
         *parents, leaf = dotted.split(".")
@@ -23,7 +27,7 @@ def ecs_schema(field_types: dict[str, str], category: str = "network") -> eql.Sc
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = _EQL_TYPES[es_type]
-    return eql.Schema({category: tree})
+    return eql.Schema(dict.fromkeys(CATEGORIES, tree))
 
 
 def parse_eql(query: str, schema: eql.Schema) -> Any:
@@ -32,16 +36,42 @@ def parse_eql(query: str, schema: eql.Schema) -> Any:
         return eql.parse_query(query)
 
 
-def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]], category: str) -> set[int]:
-    """Indices of the documents the query matches; each doc is tagged with its category."""
+def _event_type(doc: dict[str, Any], wanted: str) -> str:
+    """Elasticsearch matches `registry where` when event.category holds "registry" among
+    others; the eql engine compares one event type, so pick the one the query asks for."""
+    categories = doc.get("event", {}).get("category", [])
+    if wanted in categories or wanted == "any":
+        return wanted
+    return str(categories[0]) if categories else "any"
+
+
+def _one_value_lists_as_scalars(value: Any) -> Any:
+    """Elasticsearch compares a field holding [x] as x; the eql engine compares the list, so
+    one-element lists are unwrapped (longer lists are left as they are)."""
+    if isinstance(value, dict):
+        return {k: _one_value_lists_as_scalars(v) for k, v in value.items()}
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
+def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[int]:
+    """Indices of the ECS documents the query matches."""
     ast = parse_eql(query, schema)
+    wanted = query.split(" ", 1)[0]
     engine = eql.PythonEngine()
     engine.add_query(ast)
     hits: list[int] = []
     engine.add_output_hook(lambda output: hits.extend(e.data["_index"] for e in output.events))
     engine.stream_events(
         [
-            eql.Event.from_data({**doc, "event_type": category, "_index": i})
+            eql.Event.from_data(
+                {
+                    **_one_value_lists_as_scalars(doc),
+                    "event_type": _event_type(doc, wanted),
+                    "_index": i,
+                }
+            )
             for i, doc in enumerate(docs)
         ]
     )

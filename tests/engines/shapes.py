@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import ntpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from sigma_certutil.sysmon import sysmon_events
 
 HERE = Path(__file__).resolve().parent
 CHANNEL = "Microsoft-Windows-Sysmon/Operational"
@@ -56,7 +59,13 @@ def load_sysmon_json(path: Path, match: bool) -> Case:
 
 
 def ecs_fields() -> dict[str, str]:
+    """Index field types: the ECS fields in ecs_fields.yml, and winlog.event_data.<Name> as
+    keyword for every Sysmon field (Winlogbeat's template maps winlog.event_data.* as keyword)."""
     fields: dict[str, str] = yaml.safe_load((HERE / "ecs_fields.yml").read_text(encoding="utf-8"))
+    for event in sysmon_events().values():
+        for name in event.fields:
+            fields.setdefault(f"winlog.event_data.{name}", "keyword")
+    fields["winlog.event_data.TargetProcessGUID"] = "keyword"
     return fields
 
 
@@ -67,55 +76,135 @@ def _put(doc: dict[str, Any], dotted: str, value: Any) -> None:
     doc[leaf] = value
 
 
+def _get(doc: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(doc, dict) or part not in doc:
+            return None
+        doc = doc[part]
+    return doc
+
+
+# elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, in its order.
+_CATEGORY = {
+    1: ["process"], 2: ["file"], 3: ["network"], 4: ["process"], 5: ["process"], 6: ["driver"],
+    7: ["process"], 8: ["process"], 9: ["process"], 10: ["process"], 11: ["file"],
+    12: ["configuration", "registry"], 13: ["configuration", "registry"],
+    14: ["configuration", "registry"], 15: ["file"], 16: ["configuration"], 17: ["file"],
+    18: ["file"], 19: ["process"], 20: ["process"], 21: ["process"], 22: ["network"],
+    23: ["file"], 25: ["process"], 26: ["file"], 27: ["file"], 28: ["file"], 29: ["file"],
+}  # fmt: skip
+_RENAMES = [  # (Sysmon field, ECS field, long?)
+    ("ProcessGuid", "process.entity_id", False), ("ProcessId", "process.pid", True),
+    ("Image", "process.executable", False), ("SourceProcessGuid", "process.entity_id", False),
+    ("SourceProcessGUID", "process.entity_id", False), ("SourceProcessId", "process.pid", True),
+    ("SourceThreadId", "process.thread.id", True), ("SourceImage", "process.executable", False),
+    ("Destination", "process.executable", False), ("CommandLine", "process.command_line", False),
+    ("CurrentDirectory", "process.working_directory", False),
+    ("ParentProcessGuid", "process.parent.entity_id", False),
+    ("ParentProcessId", "process.parent.pid", True),
+    ("ParentImage", "process.parent.executable", False),
+    ("ParentCommandLine", "process.parent.command_line", False),
+    ("TargetFilename", "file.path", False), ("Device", "file.path", False),
+    ("PipeName", "file.name", False), ("ImageLoaded", "file.path", False),
+    ("Protocol", "network.transport", False), ("SourceHostname", "source.domain", False),
+    ("SourceIp", "source.ip", False), ("SourcePort", "source.port", True),
+    ("DestinationIp", "destination.ip", False), ("DestinationPort", "destination.port", True),
+    ("DestinationHostname", "destination.domain", False),
+    ("QueryName", "dns.question.name", False), ("ID", "error.code", False),
+]  # fmt: skip
+_REMOVED = {
+    "ProcessId", "ParentProcessId", "SourceProcessId", "SourceThreadId", "SourceIp", "SourcePort",
+    "SourcePortName", "DestinationIp", "DestinationPort", "DestinationPortName", "RuleName",
+    "User", "Initiated", "SourceIsIpv6", "DestinationIsIpv6", "QueryStatus", "Archived",
+    "IsExecutable", "QueryResults", "UtcTime", "Hash", "Hashes", "TargetObject", "Details",
+}  # fmt: skip
+_HIVES = {
+    "HKEY_LOCAL_MACHINE": "HKLM",
+    "HKLM": "HKLM",
+    "HKEY_USERS": "HKU",
+    "HKU": "HKU",
+    "HKEY_CURRENT_USER": "HKCU",
+    "HKCU": "HKCU",
+    "HKEY_CLASSES_ROOT": "HKCR",
+    "HKCR": "HKCR",
+}
+
+
 def to_ecs(case: Case) -> dict[str, Any]:
-    """An ECS document as the Winlogbeat sysmon module writes Event ID 3."""
-    data = {k: v for k, v in case.event.items() if v not in ("", None)}
+    """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event."""
+    data = {k: v for k, v in case.event.items() if v not in ("", None, "-")}
+    code = case.event_id
     doc: dict[str, Any] = {}
-    _put(doc, "event.code", str(case.event_id))
+    _put(doc, "event.code", str(code))
     _put(doc, "event.module", "sysmon")
+    _put(doc, "event.kind", "event")
     _put(doc, "event.provider", "Microsoft-Windows-Sysmon")
-    _put(doc, "event.category", ["network"])
-    _put(doc, "event.type", ["start", "connection", "protocol"])
+    if code in _CATEGORY:
+        _put(doc, "event.category", _CATEGORY[code])
     _put(doc, "winlog.channel", CHANNEL)
-    _put(doc, "winlog.event_id", str(case.event_id))
+    _put(doc, "winlog.event_id", str(code))
     _put(doc, "winlog.provider_name", "Microsoft-Windows-Sysmon")
-    renames = {  # winlogbeat-sysmon.js event3 Convert (mode: rename), with its type casts
-        "ProcessGuid": ("process.entity_id", str),
-        "ProcessId": ("process.pid", int),
-        "Image": ("process.executable", str),
-        "Protocol": ("network.transport", str),
-        "SourceIp": ("source.ip", str),
-        "SourceHostname": ("source.domain", str),
-        "SourcePort": ("source.port", int),
-        "DestinationIp": ("destination.ip", str),
-        "DestinationHostname": ("destination.domain", str),
-        "DestinationPort": ("destination.port", int),
-        "DestinationPortName": ("network.protocol", str),
-    }
-    for name, (target, cast) in renames.items():
+    if "RuleName" in data:
+        _put(doc, "rule.name", data["RuleName"])
+    for name, target, is_long in _RENAMES:
         if name in data:
-            _put(doc, target, cast(data.pop(name)))
-    if "process" in doc and "executable" in doc["process"]:  # setProcessNameUsingExe
-        doc["process"]["name"] = ntpath.basename(doc["process"]["executable"])
-    user = str(data.pop("User", ""))  # addUser: split DOMAIN\name
+            _put(doc, target, int(data[name]) if is_long else str(data[name]))
+    pe = "file.pe" if code == 7 else "process.pe"
+    if "OriginalFileName" in data:
+        _put(doc, f"{pe}.original_file_name", data.pop("OriginalFileName"))
+    for name, suffix in [("Company", "company"), ("Description", "description"),
+                         ("FileVersion", "file_version"), ("Product", "product")]:  # fmt: skip
+        if name in data:  # copied: the raw field stays under winlog.event_data
+            _put(doc, f"{pe}.{suffix}", data[name])
+    for path in ("process", "process.parent"):
+        executable = _get(doc, f"{path}.executable")
+        if executable and "\\" in executable:
+            _put(doc, f"{path}.name", ntpath.basename(executable))
+    if "Signature" in data:
+        _put(doc, "file.code_signature.subject_name", data["Signature"])
+    if "SignatureStatus" in data:
+        _put(doc, "file.code_signature.status", data["SignatureStatus"])
+    file_path = _get(doc, "file.path")
+    if file_path and "\\" in file_path:
+        _put(doc, "file.name", ntpath.basename(file_path))
+        _put(doc, "file.directory", ntpath.dirname(file_path))
+    port_name = data.get("DestinationPortName") or data.get("SourcePortName")
+    if port_name and code != 22:
+        _put(doc, "network.protocol", port_name)
+    direction = {"true": "egress", "false": "ingress"}.get(str(data.get("Initiated", "")))
+    if direction:
+        _put(doc, "network.direction", direction)
+    ipv6 = {"true": "ipv6", "false": "ipv4"}.get(str(data.get("SourceIsIpv6", "")))
+    if ipv6:
+        _put(doc, "network.type", ipv6)
+    user = str(data.get("User", ""))
     if user.count("\\") == 1:
         domain, name = user.split("\\")
         _put(doc, "user.domain", domain)
         _put(doc, "user.name", name)
-    rule_name = data.pop("RuleName", None)  # setRuleName
-    if rule_name and rule_name != "-":
-        _put(doc, "rule.name", rule_name)
-    direction = {"true": "egress", "false": "ingress"}.get(str(data.pop("Initiated", "")))
-    if direction:  # addNetworkDirection deletes the raw Initiated in every case
-        _put(doc, "network.direction", direction)
-    ipv6 = {"true": "ipv6", "false": "ipv4"}.get(str(data.pop("SourceIsIpv6", "")))
-    data.pop("DestinationIsIpv6", None)
-    if ipv6:  # addNetworkType
-        _put(doc, "network.type", ipv6)
-    data.pop("UtcTime", None)  # becomes @timestamp
+    if code in (12, 13, 14) and "TargetObject" in data:
+        _registry(doc, str(data["TargetObject"]), data.get("Details"))
+    if "TargetProcessGuid" in data:
+        data["TargetProcessGUID"] = data.pop("TargetProcessGuid")
+    renamed = {name for name, _, _ in _RENAMES}
     for name, value in data.items():  # what is left stays under winlog.event_data
-        _put(doc, f"winlog.event_data.{name}", value)
+        if name not in renamed and name not in _REMOVED:
+            _put(doc, f"winlog.event_data.{name}", str(value))
     return doc
+
+
+def _registry(doc: dict[str, Any], path: str, details: Any) -> None:
+    _put(doc, "registry.path", path)
+    tokens = path.split("\\")
+    if tokens[0] in _HIVES:
+        _put(doc, "registry.hive", _HIVES[tokens[0]])
+        if len(tokens) > 1:
+            _put(doc, "registry.key", "\\".join(tokens[1:]))
+    _put(doc, "registry.value", tokens[-1])
+    if details:
+        dword = re.fullmatch(r"(?i)DWORD \((0x[0-9A-F]{8})\)", str(details))
+        strings = str(int(dword.group(1), 16)) if dword else str(details)
+        _put(doc, "registry.data.strings", [strings])
 
 
 def to_splunk(case: Case) -> dict[str, str]:

@@ -1,0 +1,56 @@
+"""Where each field of a rule lands in a target, and which pipeline steps put it there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+
+from sigma_certutil.convert import run_conversion
+
+
+@dataclass(frozen=True)
+class FieldRoute:
+    """One Sysmon field of the rule: the target field(s) it became (empty when a step dropped
+    it) and the identifiers of the processing steps that touched it, in name order."""
+
+    field: str
+    target_fields: tuple[str, ...]
+    steps: tuple[str, ...]
+
+
+def _items(rule: SigmaRule) -> list[SigmaDetectionItem]:
+    found: list[SigmaDetectionItem] = []
+
+    def walk(item: SigmaDetection | SigmaDetectionItem) -> None:
+        if isinstance(item, SigmaDetection):
+            for child in item.detection_items:
+                walk(child)
+        else:
+            found.append(item)
+
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return found
+
+
+def rule_fields(rule: SigmaRule) -> list[str]:
+    """The fields the rule's detections name, in order of first appearance."""
+    return list(dict.fromkeys(i.field for i in _items(rule) if i.field is not None))
+
+
+def field_routes(rule: SigmaRule, target: str) -> list[FieldRoute]:
+    """Convert the rule for the target and report every field's route (ConversionError when
+    the rule cannot be converted: the message names the field at fault)."""
+    conversion = run_conversion(rule, target)
+    steps_by_field: dict[str, set[str]] = {}
+    for item in _items(conversion.processed):
+        if item.field is not None:
+            steps_by_field.setdefault(item.field, set()).update(item.applied_processing_items)
+    routes = []
+    for name in rule_fields(rule):
+        mapped = conversion.pipeline.field_mappings.get(name, {name})
+        present = sorted(t for t in mapped if t is not None and t in steps_by_field)
+        steps = set().union(*(steps_by_field[t] for t in present)) if present else set()
+        routes.append(FieldRoute(name, tuple(present), tuple(sorted(steps))))
+    return routes
