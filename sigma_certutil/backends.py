@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
+from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
 from sigma.backends.kusto.kusto import KustoBackend
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
 from sigma.conversion.base import TextQueryBackend
@@ -17,7 +18,7 @@ from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
 from sigma.types import SigmaNumber
 
-__all__ = ["CertutilEqlBackend", "CertutilKustoBackend"]
+__all__ = ["CertutilEqlBackend", "CertutilKustoBackend", "CertutilLuceneBackend"]
 
 
 def _numbers_only(cond: ConditionOR | ConditionAND) -> bool:
@@ -82,3 +83,15 @@ class CertutilKustoBackend(_NumericInList, KustoBackend):
     """
 
     numeric_in_operator: ClassVar[str] = "in"
+
+
+class CertutilLuceneBackend(LuceneBackend):
+    """Lucene query strings whose regular expressions escape Lucene's operator characters.
+
+    Defect answered: Elasticsearch's query_string enables every Lucene regular-expression
+    operator, so '"', '<', '>', '#', '@', '&' and '~' in a value (a command line ending in
+    '.exe"') must be escaped; the stock backend escapes only '/' and the query fails to parse.
+    """
+
+    # pySigma types re_escape as tuple[str]; it is read as a sequence of strings.
+    re_escape = ("/", '"', "<", ">", "#", "@", "&", "~")  # type: ignore[assignment]

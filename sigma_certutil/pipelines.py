@@ -10,7 +10,7 @@ from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.processing.pipeline import ProcessingPipeline
 
 from sigma_certutil.targets import Target
-from sigma_certutil.transformations import sysmon_rule_pipeline
+from sigma_certutil.transformations import PYTHON_STEPS, sysmon_rule_pipeline
 
 
 def pipeline_dir() -> Traversable:
@@ -26,7 +26,10 @@ def pipeline_dir() -> Traversable:
 
 
 def load_pipeline(name: str) -> ProcessingPipeline:
-    """One pipeline file, parsed fresh (pipelines keep per-conversion state)."""
+    """One pipeline, built fresh (pipelines keep per-conversion state): a YAML file under
+    pipelines/, or a Python step of sigma_certutil.transformations.PYTHON_STEPS."""
+    if not name.endswith(".yml"):
+        return PYTHON_STEPS[name]()
     return ProcessingPipeline.from_yaml((pipeline_dir() / name).read_text(encoding="utf-8"))
 
 

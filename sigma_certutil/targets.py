@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from sigma.backends.elasticsearch.elasticsearch_esql import ESQLBackend
-from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
 from sigma.backends.splunk.splunk import SplunkBackend
 from sigma.conversion.base import Backend
 
-from sigma_certutil.backends import CertutilEqlBackend, CertutilKustoBackend
+from sigma_certutil.backends import (
+    CertutilEqlBackend,
+    CertutilKustoBackend,
+    CertutilLuceneBackend,
+)
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,15 @@ class Target:
     language: str
     extension: str
     backend: type[Backend]
-    # Pipeline files under pipelines/, applied after pysigma-pipeline-sysmon, by priority.
+    # Pipeline files under pipelines/ (and named Python steps), applied after
+    # pysigma-pipeline-sysmon, by priority.
     pipelines: tuple[str, ...]
     data: str
     case_sensitivity: str
 
 
+# The ECS mapping and the steps its data needs, shared by the three Elastic languages.
+_ECS_STEPS = ("sysmon.yml", "ecs_registry_data", "ecs.yml", "elastic_regex")
 _ECS_DATA = (
     "Elastic Common Schema as the Winlogbeat sysmon module and the Elastic Agent "
     "windows.sysmon_operational data stream write it "
@@ -55,8 +61,8 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="lucene",
                 language="Elasticsearch Lucene query string",
                 extension="lucene",
-                backend=LuceneBackend,
-                pipelines=("sysmon.yml", "ecs.yml", "elastic_caseless.yml"),
+                backend=CertutilLuceneBackend,
+                pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
                 data=_ECS_DATA,
                 case_sensitivity=(
                     "case-insensitive: strings become [aA] regular expressions on keyword fields"
@@ -67,7 +73,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 language="Elastic EQL",
                 extension="eql",
                 backend=CertutilEqlBackend,
-                pipelines=("sysmon.yml", "ecs.yml"),
+                pipelines=_ECS_STEPS,
                 data=_ECS_DATA,
                 case_sensitivity="case-insensitive (the ':' operator)",
             ),
@@ -76,7 +82,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 language="Elasticsearch ES|QL",
                 extension="esql",
                 backend=ESQLBackend,
-                pipelines=("sysmon.yml", "ecs.yml", "elastic_caseless.yml"),
+                pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
                 data=_ECS_DATA,
                 case_sensitivity=(
                     "case-insensitive: strings become [aA] regular expressions (RLIKE)"
@@ -87,7 +93,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 language="Kusto KQL (Microsoft Defender XDR advanced hunting)",
                 extension="kql",
                 backend=CertutilKustoBackend,
-                pipelines=("sysmon.yml", "defender_xdr.yml"),
+                pipelines=("sysmon.yml", "xdr_registry_data", "defender_xdr.yml"),
                 data="Microsoft Defender XDR advanced hunting tables (DeviceNetworkEvents)",
                 case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
             ),

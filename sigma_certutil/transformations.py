@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sigma.exceptions import SigmaTransformationError
+from sigma.processing.conditions import IncludeFieldCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations.base import (
     DetectionItemTransformation,
+    StringValueTransformation,
     ValueTransformation,
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaBool, SigmaString
+from sigma.types import (
+    SigmaBool,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+    SigmaString,
+)
 
 from sigma_certutil.sysmon import category_events
 
@@ -77,3 +86,149 @@ def sysmon_rule_pipeline() -> ProcessingPipeline:
             ),
         ],
     )
+
+
+# Lucene's regular expressions read "\t" as a plain "t" and have no escape for control
+# characters, so \s becomes a space: tabs and line breaks, rare in Windows command lines and
+# paths, are the one difference.
+_SHORTHANDS = {"d": "0-9", "s": " ", "w": "A-Za-z0-9_"}
+
+
+def _fold(char: str) -> str:
+    return f"{char.lower()}{char.upper()}" if char.isalpha() else char
+
+
+def _lucene_regex(pattern: str, ignore_case: bool = False) -> str:
+    """A Sigma (search, PCRE-like) regular expression as an anchored Lucene one. Lucene has no
+    case-insensitive flag: with ``ignore_case`` (or a leading ``(?i)``) every letter becomes
+    both of its cases."""
+    flags = re.match(r"^\(\?([a-z]+)\)", pattern)
+    if flags:
+        if set(flags.group(1)) - {"i", "s", "m"}:
+            raise SigmaTransformationError(
+                f"regular expression '{pattern}': flags ({flags.group(1)}) Lucene cannot express"
+            )
+        ignore_case = ignore_case or "i" in flags.group(1)
+        pattern = pattern[flags.end() :]
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escaped = pattern[i + 1]
+            if escaped.lower() in _SHORTHANDS:
+                chars = _SHORTHANDS[escaped.lower()]
+                if in_class and escaped.islower():
+                    out.append(chars)
+                elif not in_class:
+                    out.append(f"[{'^' if escaped.isupper() else ''}{chars}]")
+                else:
+                    raise SigmaTransformationError(
+                        f"regular expression '{pattern}': \\{escaped} inside a character class "
+                        "has no Lucene equivalent"
+                    )
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            out.append(char)
+        elif char == "]" and in_class:
+            in_class = False
+            out.append(char)
+        elif ignore_case and char.isalpha():
+            ranged = in_class and pattern[i + 1 : i + 2] == "-" and pattern[i + 2 : i + 3].isalpha()
+            if ranged:  # a-z: both ranges
+                end = pattern[i + 2]
+                out.append(f"{char.lower()}-{end.lower()}{char.upper()}-{end.upper()}")
+                i += 3
+                continue
+            out.append(_fold(char) if in_class else f"[{_fold(char)}]")
+        else:
+            out.append(char)
+        i += 1
+    body = "".join(out)
+    start = body[1:] if body.startswith("^") else ".*" + body
+    if start.endswith("$") and not start.endswith("\\$"):
+        return start[:-1]
+    return start + ".*"
+
+
+@dataclass
+class ElasticRegexSemantics(ValueTransformation):
+    """A rule's ``|re`` value as Elasticsearch's regular expressions need it.
+
+    Sigma's ``re`` matches anywhere in the value (a search); Lucene regular expressions, used by
+    Lucene query strings, EQL ``regex~`` and ES|QL ``RLIKE``, must match the whole value and
+    have no ``\\d``, ``\\s``, ``\\w`` before Lucene 9 (Elasticsearch 7). Without this,
+    ``CommandLine|re: '\\s-H\\s'`` becomes ``process.command_line:/\\s-H\\s/`` and matches no
+    command line.
+    """
+
+    def apply_value(  # type: ignore[override]
+        self, field: str, val: SigmaRegularExpression
+    ) -> SigmaRegularExpression:
+        ignore_case = SigmaRegularExpressionFlag.IGNORECASE in val.flags
+        converted = SigmaRegularExpression(_lucene_regex(str(val.regexp), ignore_case))
+        converted.flags = val.flags - {SigmaRegularExpressionFlag.IGNORECASE}
+        return converted
+
+
+_DWORD = re.compile(r"(?i)^\*?DWORD \((0x[0-9a-f]{8})\)$")
+_QWORD = re.compile(r"(?i)^\*?QWORD \((0x[0-9a-f]{8})-(0x[0-9a-f]{8})\)$")
+
+
+@dataclass
+class RegistryNumber(StringValueTransformation):
+    """Registry DWORD/QWORD data (Sysmon's ``Details``) as a decimal number.
+
+    Sysmon writes "DWORD (0x00000001)" and "QWORD (0x<high>-0x<low>)"; the ECS ingest
+    (registry.data.strings) and Defender XDR (RegistryValueData) store the number in decimal.
+    The ECS ingest computes a QWORD as (high << 8) + low, and its value is matched as stored:
+    ``qword_high_shift`` is 8 there and 32 for the true value. A leading wildcard
+    (``Details|endswith``) is dropped, the whole value being the number; values with other
+    wildcards are left for the target's pipeline to refuse.
+    """
+
+    qword_high_shift: int = 32
+
+    def apply_string_value(self, field: str | None, val: SigmaString) -> SigmaString | None:
+        text = str(val)
+        if dword := _DWORD.match(text):
+            return SigmaString(str(int(dword.group(1), 16)))
+        if qword := _QWORD.match(text):
+            high, low = (int(part, 16) for part in qword.groups())
+            return SigmaString(str((high << self.qword_high_shift) + low))
+        return None
+
+
+def _registry_numbers(shift: int, what: str) -> ProcessingPipeline:
+    return ProcessingPipeline(
+        name=f"Registry numbers as {what} stores them",
+        priority=19,
+        items=[
+            ProcessingItem(
+                identifier="registry_number",
+                transformation=RegistryNumber(qword_high_shift=shift),
+                field_name_conditions=[IncludeFieldCondition(["Details"])],
+            )
+        ],
+    )
+
+
+# Python processing steps a target can name in its pipeline list, beside the YAML files.
+PYTHON_STEPS: dict[str, Callable[[], ProcessingPipeline]] = {
+    "ecs_registry_data": lambda: _registry_numbers(8, "the ECS ingest"),
+    "xdr_registry_data": lambda: _registry_numbers(32, "Defender XDR"),
+    "elastic_regex": lambda: ProcessingPipeline(
+        name="Sigma regular expressions as Lucene regular expressions",
+        priority=25,
+        items=[
+            ProcessingItem(
+                identifier="elastic_regex_semantics", transformation=ElasticRegexSemantics()
+            )
+        ],
+    ),
+}

@@ -1,4 +1,5 @@
-"""Golden query files: tests/snapshots/<rule>/<target>.<ext>.
+"""Golden query files: tests/snapshots/<rule>/<target>.<ext>, or <target>.error holding the
+message when a target refuses the rule (a refusal is output too, and must not change silently).
 
 A mismatch fails with a unified diff. `pytest --update-snapshots` rewrites them and removes
 orphans; without it, an orphaned golden file fails the run. Golden files only pin output:
@@ -13,13 +14,22 @@ from pathlib import Path
 import pytest
 from conftest import SNAPSHOTS, golden_rules
 
-from sigma_certutil import TARGETS, convert, load_rule
+from sigma_certutil import TARGETS, ConversionError, convert, load_rule
 
 CASES = [(rule, target) for rule in golden_rules() for target in TARGETS.values()]
 
 
-def snapshot_path(rule: Path, target_id: str) -> Path:
-    return SNAPSHOTS / rule.stem / f"{target_id}.{TARGETS[target_id].extension}"
+def render(rule: Path, target_id: str) -> tuple[str, str]:
+    """The golden file's extension and text for a rule and target."""
+    try:
+        return TARGETS[target_id].extension, convert(load_rule(rule), target_id) + "\n"
+    except ConversionError as error:
+        # The message without the rule's path and the target, which the file name gives.
+        return "error", str(error).split(": ", 2)[2] + "\n"
+
+
+def snapshot_path(rule: Path, target_id: str, extension: str) -> Path:
+    return SNAPSHOTS / rule.stem / f"{target_id}.{extension}"
 
 
 @pytest.mark.parametrize(
@@ -28,8 +38,8 @@ def snapshot_path(rule: Path, target_id: str) -> Path:
     ids=[f"{rule.stem}-{target.id}" for rule, target in CASES],
 )
 def test_golden_query(rule: Path, target_id: str, update_snapshots: bool) -> None:
-    query = convert(load_rule(rule), target_id) + "\n"
-    golden = snapshot_path(rule, target_id)
+    extension, query = render(rule, target_id)
+    golden = snapshot_path(rule, target_id, extension)
     if update_snapshots:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(query, encoding="utf-8")
@@ -49,7 +59,9 @@ def test_golden_query(rule: Path, target_id: str, update_snapshots: bool) -> Non
 
 
 def test_no_orphaned_golden_files(update_snapshots: bool) -> None:
-    expected = {snapshot_path(rule, target.id) for rule, target in CASES}
+    expected = {
+        snapshot_path(rule, target.id, render(rule, target.id)[0]) for rule, target in CASES
+    }
     present = {path for path in SNAPSHOTS.rglob("*") if path.is_file()}
     orphans = sorted(present - expected)
     if update_snapshots:

@@ -182,6 +182,16 @@ def to_ecs(case: Case) -> dict[str, Any]:
         domain, name = user.split("\\")
         _put(doc, "user.domain", domain)
         _put(doc, "user.name", name)
+    hashes = str(data.get("Hashes") or data.get("Hash") or "")
+    if hashes:  # kv split on "," and "=", lowercased; empty (all-zero) hashes dropped
+        owner = (
+            "process" if code in (1, 23, 24, 25, 26) else "file" if code in (6, 7, 15, 29) else ""
+        )
+        for pair in hashes.split(","):
+            algo, _, value = pair.partition("=")
+            if owner and value and not re.fullmatch(r"0*", value):
+                name = "pe.imphash" if algo.lower() == "imphash" else f"hash.{algo.lower()}"
+                _put(doc, f"{owner}.{name}", value.lower())
     if code in (12, 13, 14) and "TargetObject" in data:
         _registry(doc, str(data["TargetObject"]), data.get("Details"))
     if "TargetProcessGuid" in data:

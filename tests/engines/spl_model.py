@@ -5,7 +5,8 @@ Covered: ``field="value"`` and ``field=value`` with ``*`` wildcards, compared
 case-insensitively (field-value matching in Splunk is case-insensitive); ``field IN (...)``;
 ``field<n`` and the other comparisons on numbers; ``NOT``, ``OR``, implicit and explicit
 ``AND`` and parentheses, with Splunk's precedence (NOT, then OR, then AND). Inside quotes a
-backslash escapes the next character.
+backslash escapes the next character. After the base search, ``| regex field="..."`` (a
+case-sensitive PCRE search, modelled with Python's re) is the one command modelled.
 """
 
 from __future__ import annotations
@@ -137,6 +138,28 @@ def spl_fields(query: str) -> set[str]:
     }
 
 
+_REGEX_COMMAND = re.compile(r'^\s*regex\s+(\w+)\s*(!?=)\s*"((?:\\.|[^"\\])*)"\s*$')
+
+
+def _regex_filter(command: str) -> Predicate:
+    """``| regex field="PCRE"``: keep events whose field matches anywhere (case-sensitive)."""
+    found = _REGEX_COMMAND.match(command)
+    if not found:
+        raise ValueError(f"command {command.strip()!r} is outside the modelled subset")
+    field, op, quoted = found.groups()
+    pattern = re.compile(re.sub(r"\\(.)", r"\1", quoted))
+
+    def keep(event: Event) -> bool:
+        value = event.get(field)
+        hit = value is not None and pattern.search(value) is not None
+        return hit if op == "=" else not hit
+
+    return keep
+
+
 def spl_search(query: str, events: list[Event]) -> set[int]:
-    predicate = _Parser(query).parse()
-    return {i for i, event in enumerate(events) if predicate(event)}
+    """Indices of the events a base search, optionally followed by ``| regex`` commands,
+    keeps. (A ``|`` inside a quoted value does not start a command.)"""
+    base, *commands = re.split(r'\|(?=(?:[^"\\]|\\.|"(?:\\.|[^"\\])*")*$)', query)
+    predicates = [_Parser(base).parse(), *(_regex_filter(c) for c in commands)]
+    return {i for i, event in enumerate(events) if all(p(event) for p in predicates)}
