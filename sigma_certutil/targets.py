@@ -94,7 +94,11 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 extension="kql",
                 backend=CertutilKustoBackend,
                 pipelines=("sysmon.yml", "xdr_registry_data", "defender_xdr.yml"),
-                data="Microsoft Defender XDR advanced hunting tables (DeviceNetworkEvents)",
+                data=(
+                    "Microsoft Defender XDR advanced hunting tables (DeviceProcessEvents, "
+                    "DeviceNetworkEvents, DeviceFileEvents, DeviceRegistryEvents, "
+                    "DeviceImageLoadEvents, DeviceEvents)"
+                ),
                 case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
             ),
         )
