@@ -16,7 +16,7 @@ from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
-from sigma.types import SigmaNumber
+from sigma.types import SigmaNumber, SigmaRegularExpression
 
 __all__ = ["CertutilEqlBackend", "CertutilKustoBackend", "CertutilLuceneBackend"]
 
@@ -61,6 +61,9 @@ class CertutilEqlBackend(_NumericInList, EqlBackend):
     """
 
     numeric_in_operator: ClassVar[str] = " in "
+    # Defect answered: the stock backend escapes '/' in regular expressions, and '\/' is not
+    # an EQL string escape (EqlSyntaxError), while '"' is left bare and ends the string.
+    re_escape = ('"',)  # type: ignore[assignment]
 
     def convert_condition_field_eq_val_num(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
@@ -90,8 +93,25 @@ class CertutilLuceneBackend(LuceneBackend):
 
     Defect answered: Elasticsearch's query_string enables every Lucene regular-expression
     operator, so '"', '<', '>', '#', '@', '&' and '~' in a value (a command line ending in
-    '.exe"') must be escaped; the stock backend escapes only '/' and the query fails to parse.
+    '.exe"') must be escaped, and '/' ends the expression; the stock backend escapes only '/'
+    and the query fails to parse. Characters the expression already escapes stay as they are.
     """
 
-    # pySigma types re_escape as tuple[str]; it is read as a sequence of strings.
-    re_escape = ("/", '"', "<", ">", "#", "@", "&", "~")  # type: ignore[assignment]
+    lucene_regex_reserved: ClassVar[str] = '/"<>#@&~'
+
+    def convert_value_re(
+        self, r: SigmaRegularExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        pattern = str(r.regexp)
+        out: list[str] = []
+        i = 0
+        while i < len(pattern):
+            if pattern[i] == "\\" and i + 1 < len(pattern):
+                out.append(pattern[i : i + 2])
+                i += 2
+                continue
+            if pattern[i] in self.lucene_regex_reserved:
+                out.append("\\")
+            out.append(pattern[i])
+            i += 1
+        return "".join(out)

@@ -6,14 +6,18 @@ For each Windows Sysmon rule in DIR/data/sigmahq/regression_data (a rule id, rea
 the number of them the rule must match), every target's query is run on its engine over the
 same events, stored the way that target's ingest stores them (tests/engines/shapes.py):
 eql (Elastic's eql) and lucene (Apache Lucene 8) on ECS documents; splunk on the Sysmon
-add-on's fields through the search model (tests/engines/spl_model.py, not Splunk). The same
-is done with the stock pySigma pipelines (sysmon + splunk_windows; sysmon + ecs_windows).
+add-on's fields through the search model (tests/engines/spl_model.py, not Splunk); kusto
+with duckdb-kql on the Defender XDR rows of the same activity (tests/engines/xdr_shapes.py),
+in the table the query names on its first line (an event recorded in another table, or not
+at all, does not match; a rule none of whose events XDR records is counted apart). The same
+is done with the stock pySigma pipelines (sysmon + splunk_windows; sysmon + ecs_windows;
+sysmon + microsoft_xdr).
 A target "fires" on a rule when its query matches at least one of the rule's events; whether
 it matched exactly the info file's match_count is reported beside it (several JSON exports
 hold more matching events than the count, which was taken from the .evtx). Rules whose log
 source is not Sysmon (some info files name the Sysmon provider for Security-log rules) are
 left out and counted.
-Run from the project root; Lucene needs Debian's liblucene8-java and a JDK.
+Run from the project root; Lucene needs Debian's liblucene8-java and a JDK, kusto duckdb-kql.
 """
 
 from __future__ import annotations
@@ -35,13 +39,19 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
 from engines.elastic_eql import ecs_schema, run_eql  # noqa: E402
+from engines.kusto import duckdb_kql_unavailable, run_kql, xdr_table_columns  # noqa: E402
 from engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene  # noqa: E402
 from engines.shapes import Case, ecs_fields, to_ecs, to_splunk  # noqa: E402
 from engines.spl_model import spl_search  # noqa: E402
+from engines.xdr_shapes import to_xdr_row  # noqa: E402
 
 from sigma_certutil import CertutilError, convert, load_rule  # noqa: E402
 
-TARGETS = ("splunk", "lucene", "eql")
+TARGETS = ("splunk", "lucene", "eql", "kusto")
+
+
+class NotRecordedError(Exception):
+    """Defender XDR records none of a rule's events."""
 
 
 @dataclass
@@ -115,8 +125,10 @@ def regressions(shared: Path) -> list[Regression]:
 
 def _stock_query(rule: Path, target: str) -> str:
     from sigma.backends.elasticsearch import EqlBackend, LuceneBackend
+    from sigma.backends.kusto import KustoBackend
     from sigma.backends.splunk import SplunkBackend
     from sigma.pipelines.elasticsearch.windows import ecs_windows
+    from sigma.pipelines.microsoftxdr import microsoft_xdr_pipeline
     from sigma.pipelines.splunk import splunk_windows_pipeline
     from sigma.pipelines.sysmon import sysmon_pipeline
     from sigma.rule import SigmaRule
@@ -125,6 +137,7 @@ def _stock_query(rule: Path, target: str) -> str:
         "splunk": lambda: SplunkBackend(sysmon_pipeline() + splunk_windows_pipeline()),
         "lucene": lambda: LuceneBackend(sysmon_pipeline() + ecs_windows()),
         "eql": lambda: EqlBackend(sysmon_pipeline() + ecs_windows()),
+        "kusto": lambda: KustoBackend(sysmon_pipeline() + microsoft_xdr_pipeline()),
     }
     queries = backends[target]().convert_rule(SigmaRule.from_yaml(rule.read_text(encoding="utf-8")))
     if len(queries) != 1:
@@ -132,7 +145,19 @@ def _stock_query(rule: Path, target: str) -> str:
     return str(queries[0])
 
 
+def _xdr_matches(query: str, events: list[Case]) -> int:
+    """Hits of a KQL query over the XDR rows of the events, in the table it reads."""
+    shaped = [row for row in map(to_xdr_row, events) if row is not None]
+    if not shaped:
+        raise NotRecordedError
+    table = query.splitlines()[0].strip()
+    rows = [row for row_table, row in shaped if row_table == table]
+    return len(run_kql(query, table, xdr_table_columns(table), rows))
+
+
 def _matches(target: str, query: str, events: list[Case]) -> int:
+    if target == "kusto":
+        return _xdr_matches(query, events)
     if target == "splunk":
         return len(spl_search(query, [to_splunk(e) for e in events]))
     docs = [to_ecs(e) for e in events]
@@ -179,6 +204,9 @@ def run(shared: Path, limit: int | None) -> dict[str, Any]:
                     continue
                 try:
                     count = _matches(target, query, case.events)
+                except NotRecordedError:
+                    outcome.fail("XDR does not record this event", case.name)
+                    continue
                 except LuceneQueryError as error:
                     outcome.fail(
                         "engine rejects query: " + _cause(error).split(": ", 2)[-1][:80], case.name
@@ -220,6 +248,9 @@ def main() -> int:
     args = parser.parse_args()
     if lucene_unavailable():
         print(f"lucene: {lucene_unavailable()}", file=sys.stderr)
+        return 2
+    if duckdb_kql_unavailable():
+        print(f"kusto: {duckdb_kql_unavailable()}", file=sys.stderr)
         return 2
     report = run(args.shared, args.limit)
     if args.json:
