@@ -63,7 +63,7 @@ class CertutilEqlBackend(_NumericInList, EqlBackend):
     numeric_in_operator: ClassVar[str] = " in "
     # Defect answered: the stock backend escapes '/' in regular expressions, and '\/' is not
     # an EQL string escape (EqlSyntaxError), while '"' is left bare and ends the string.
-    re_escape = ('"',)  # type: ignore[assignment]
+    re_escape = ('"',)
 
     def convert_condition_field_eq_val_num(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState

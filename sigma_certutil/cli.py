@@ -98,6 +98,26 @@ def build_parser() -> argparse.ArgumentParser:
     fields_cmd.add_argument("--json", action="store_true", help="print JSON")
     fields_cmd.set_defaults(handler=_fields_command)
 
+    verify_cmd = commands.add_parser(
+        "verify",
+        help="run each target's query on its engine over Sysmon events, beside the Sigma reference",
+        description="Run each target's query on its real engine over raw Sysmon events, stored "
+        "as each target's ingest stores them, and compare the matched events with the Sigma "
+        "reference (the rule on the raw fields). Exit 1 when a target disagrees.",
+    )
+    verify_cmd.add_argument("rules", nargs="*", metavar="RULE.yml", help="Sigma rule files")
+    verify_cmd.add_argument(
+        "--events",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="SigmaHQ regression JSON ({Event: {System, EventData}}) or JSON lines of EventData "
+        "fields with EventID",
+    )
+    verify_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
+    verify_cmd.add_argument("--json", action="store_true", help="print JSON")
+    verify_cmd.set_defaults(handler=_verify_command)
+
     targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
     targets_cmd.add_argument("--json", action="store_true", help="print JSON")
     targets_cmd.set_defaults(handler=_targets_command)
@@ -214,6 +234,53 @@ def _fields_command(args: argparse.Namespace) -> int:
             landed = ", ".join(route.target_fields) or "(dropped)"
             steps = ", ".join(route.steps) or "unchanged"
             sys.stdout.write(f"{source}\t{target_id}\t{route.field} -> {landed}\t[{steps}]\n")
+    return _exit_code(errors)
+
+
+def _verify_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.verify import load_events, verify
+
+    target_ids = _target_ids(args.targets)
+    errors: list[CertutilError] = []
+    rules = _load_rules(args.rules, errors)
+    events = [event for path in args.events for event in load_events(path)]
+    report = verify([rule for _, rule in rules], events, target_ids)
+    for failure in errors:
+        _print_error(failure)
+    if args.json:
+        rows = [
+            {
+                "rule": source,
+                "title": checked.title,
+                "reference": list(checked.reference),
+                "targets": [
+                    {
+                        "target": result.target,
+                        "status": result.status,
+                        "matched": list(result.matched),
+                        "detail": result.detail,
+                    }
+                    for result in checked.results
+                ],
+            }
+            for (source, _), checked in zip(rules, report, strict=True)
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for (source, _), checked in zip(rules, report, strict=True):
+            sys.stdout.write(
+                f"{source}: {checked.title}\n  reference  {len(checked.reference)} of "
+                f"{len(events)} events: {', '.join(checked.reference) or '-'}\n"
+            )
+            for result in checked.results:
+                line = f"  {result.target:<10} {result.status}"
+                if result.matched or result.status in ("agrees", "disagrees"):
+                    line += f": {', '.join(result.matched) or 'no event'}"
+                if result.detail:
+                    line += f" ({result.detail})"
+                sys.stdout.write(line + "\n")
+    if any(checked.disagrees for checked in report):
+        return max(EXIT_CONVERSION, _exit_code(errors))
     return _exit_code(errors)
 
 

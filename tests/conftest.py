@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from engines.shapes import Case, load_sysmon_json
+from engines.cases import Case, load_sysmon_json
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

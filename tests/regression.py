@@ -38,14 +38,14 @@ import yaml
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
-from engines.elastic_eql import ecs_schema, run_eql  # noqa: E402
-from engines.kusto import duckdb_kql_unavailable, run_kql, xdr_table_columns  # noqa: E402
-from engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene  # noqa: E402
-from engines.shapes import Case, ecs_fields, to_ecs, to_splunk  # noqa: E402
 from engines.spl_model import spl_search  # noqa: E402
-from engines.xdr_shapes import to_xdr_row  # noqa: E402
 
 from sigma_certutil import CertutilError, convert, load_rule  # noqa: E402
+from sigma_certutil.verify.engines import run_target, unavailable  # noqa: E402
+from sigma_certutil.verify.events import SysmonEvent, load_events  # noqa: E402
+from sigma_certutil.verify.lucene import LuceneQueryError  # noqa: E402
+from sigma_certutil.verify.shapes import to_splunk  # noqa: E402
+from sigma_certutil.verify.xdr_shapes import to_xdr_row  # noqa: E402
 
 TARGETS = ("splunk", "lucene", "eql", "kusto")
 
@@ -58,7 +58,7 @@ class NotRecordedError(Exception):
 class Regression:
     rule: Path
     name: str
-    events: list[Case]
+    events: list[SysmonEvent]
     expected: int | None  # None: the info file gives no count; any match fires
 
 
@@ -72,17 +72,6 @@ class Outcome:
     def fail(self, cause: str, rule: str) -> None:
         self.causes[cause] += 1
         self.examples.setdefault(cause, rule)
-
-
-def _json_objects(text: str) -> list[Any]:
-    decoder, position, objects = json.JSONDecoder(), 0, []
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position >= len(text):
-            return objects
-        obj, position = decoder.raw_decode(text, position)
-        objects.append(obj)
 
 
 def _rule_index(shared: Path) -> dict[str, Path]:
@@ -109,14 +98,7 @@ def regressions(shared: Path) -> list[Regression]:
         rule_id = info["rule_metadata"][0]["id"]
         if not tests or rule_id not in index:
             continue
-        events = []
-        for event_file in sorted(info_path.parent.glob("*.json")):
-            for number, obj in enumerate(_json_objects(event_file.read_text(encoding="utf-8"))):
-                event = obj["Event"]
-                data = event.get("EventData") or {}
-                events.append(
-                    Case(f"{event_file.stem}#{number}", True, data, int(event["System"]["EventID"]))
-                )
+        events = [e for path in sorted(info_path.parent.glob("*.json")) for e in load_events(path)]
         found.append(
             Regression(index[rule_id], info_path.parent.name, events, tests[0].get("match_count"))
         )
@@ -145,27 +127,14 @@ def _stock_query(rule: Path, target: str) -> str:
     return str(queries[0])
 
 
-def _xdr_matches(query: str, events: list[Case]) -> int:
-    """Hits of a KQL query over the XDR rows of the events, in the table it reads."""
-    shaped = [row for row in map(to_xdr_row, events) if row is not None]
-    if not shaped:
-        raise NotRecordedError
-    table = query.splitlines()[0].strip()
-    rows = [row for row_table, row in shaped if row_table == table]
-    return len(run_kql(query, table, xdr_table_columns(table), rows))
-
-
-def _matches(target: str, query: str, events: list[Case]) -> int:
-    if target == "kusto":
-        return _xdr_matches(query, events)
+def _matches(target: str, query: str, events: list[SysmonEvent]) -> int:
+    """How many events the query matches on the target's engine (the same engines as
+    sigma-certutil verify; the Splunk search model for splunk)."""
     if target == "splunk":
         return len(spl_search(query, [to_splunk(e) for e in events]))
-    docs = [to_ecs(e) for e in events]
-    if target == "eql":
-        return len(run_eql(query, ecs_schema(ecs_fields()), docs))
-    types = {name: "keyword" if kind == "ip" else kind for name, kind in ecs_fields().items()}
-    [hits] = run_lucene([query], docs, types)
-    return len(hits)
+    if target == "kusto" and all(to_xdr_row(e) is None for e in events):
+        raise NotRecordedError
+    return len(run_target(target, query, events))
 
 
 def _cause(error: BaseException) -> str:
@@ -246,12 +215,10 @@ def main() -> int:
     parser.add_argument("--limit", type=int)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if lucene_unavailable():
-        print(f"lucene: {lucene_unavailable()}", file=sys.stderr)
-        return 2
-    if duckdb_kql_unavailable():
-        print(f"kusto: {duckdb_kql_unavailable()}", file=sys.stderr)
-        return 2
+    for target in ("lucene", "eql", "kusto"):
+        if reason := unavailable(target):
+            print(f"{target}: {reason}", file=sys.stderr)
+            return 2
     report = run(args.shared, args.limit)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 import yaml
 from conftest import TESTS, require_engine
-from engines.elastic_eql import ecs_schema, run_eql
-from engines.lucene import lucene_unavailable, run_lucene
-from engines.shapes import Case, ecs_fields, to_ecs, to_splunk
+from engines.cases import Case
 from engines.spl_model import spl_search
 
 from sigma_certutil import convert, load_rule
+from sigma_certutil.verify.elastic_eql import ecs_schema, run_eql
+from sigma_certutil.verify.lucene import lucene_unavailable, run_lucene
+from sigma_certutil.verify.shapes import ecs_fields, to_ecs, to_splunk
 
 BLOCKS: dict[str, Any] = yaml.safe_load(
     (TESTS / "fixtures" / "category_events.yml").read_text(encoding="utf-8")

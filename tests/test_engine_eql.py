@@ -6,10 +6,11 @@ from __future__ import annotations
 import eql
 import pytest
 from conftest import TESTS, golden_rules, real_eid3_cases
-from engines.elastic_eql import ecs_schema, parse_eql, run_eql
-from engines.shapes import ecs_fields, load_cases, to_ecs
+from engines.cases import load_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
+from sigma_certutil.verify.elastic_eql import ecs_schema, parse_eql, run_eql
+from sigma_certutil.verify.shapes import ecs_fields, to_ecs
 
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 from conftest import golden_rules, require_engine
-from engines.shapes import ecs_fields
 
 from sigma_certutil import convert, load_rule
+from sigma_certutil.verify.shapes import ecs_fields
 
 try:
     from engines.esql import EsqlSyntaxError, esql_field_names

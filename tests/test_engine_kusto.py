@@ -5,6 +5,7 @@ table."""
 from __future__ import annotations
 
 from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
+from engines.cases import Case, load_cases
 from engines.kusto import (
     analyze_kql,
     duckdb_kql_unavailable,
@@ -12,10 +13,10 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
-from engines.shapes import Case, load_cases, to_xdr_network_row
 from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
 
 from sigma_certutil import ConversionError, convert, load_bundled_rule, load_rule
+from sigma_certutil.verify.shapes import to_xdr_network_row
 
 TABLE = "DeviceNetworkEvents"
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")

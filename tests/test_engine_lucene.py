@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
-from engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
-from engines.shapes import Case, ecs_fields, load_cases, to_ecs
+from engines.cases import Case, load_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
+from sigma_certutil.verify.lucene import LuceneQueryError, lucene_unavailable, run_lucene
+from sigma_certutil.verify.shapes import ecs_fields, to_ecs
 
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 # Elasticsearch's ip type takes exact terms and CIDR; the index here keeps exact terms.

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import TESTS, golden_rules, real_eid3_cases
-from engines.shapes import load_cases, to_splunk
+from engines.cases import load_cases
 from engines.spl_model import spl_fields, spl_search
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.sysmon import category_events
+from sigma_certutil.verify.shapes import to_splunk
 
 PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode'
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import require_engine
-from engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
+
+from sigma_certutil.verify.lucene import LuceneQueryError, lucene_unavailable, run_lucene
 
 FIELD_TYPES = {
     "process.executable": "keyword",

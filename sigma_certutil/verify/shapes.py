@@ -1,21 +1,20 @@
 """Sysmon events stored the way each target's ingest stores them.
 
-Written from each ingest's documented behaviour (../shared/reference/targets.md and its
-sources), not from the project's pipelines, so a wrong mapping cannot test itself:
-- ECS: elastic/beats x-pack/winlogbeat/module/sysmon/config/winlogbeat-sysmon.js, event 3;
+Written from each ingest's documented behaviour, not from the project's pipelines, so a
+wrong mapping cannot check itself:
+- ECS: elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every event id;
 - Splunk: the Splunk Add-on for Sysmon (XmlWinEventLog source, EventCode, raw field names);
 - Defender XDR: a DeviceNetworkEvents row (MicrosoftDocs/defender-docs
-  advanced-hunting-devicenetworkevents-table).
+  advanced-hunting-devicenetworkevents-table); the other tables are in xdr_shapes.py.
 """
 
 from __future__ import annotations
 
-import json
 import ntpath
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -25,37 +24,19 @@ HERE = Path(__file__).resolve().parent
 CHANNEL = "Microsoft-Windows-Sysmon/Operational"
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    match: bool
-    event: dict[str, Any]
-    event_id: int = 3
-    xdr_action: str = "ConnectionSuccess"
-    extra: dict[str, Any] = field(default_factory=dict)
+class ShapedEvent(Protocol):
+    """What the shapers read of an event: Sysmon's EventData fields and event id, and, for a
+    network connection, the XDR ActionType when it is known (a raw Sysmon event does not say
+    whether a connection succeeded)."""
 
+    @property
+    def event(self) -> Mapping[str, Any]: ...
 
-def load_cases(path: Path) -> list[Case]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        Case(
-            name=item["name"],
-            match=item["match"],
-            event=item["event"],
-            xdr_action=item.get("xdr_action", "ConnectionSuccess"),
-        )
-        for item in data["cases"]
-    ]
+    @property
+    def event_id(self) -> int: ...
 
-
-def load_sysmon_json(path: Path, match: bool) -> Case:
-    """A real event as SigmaHQ's regression data stores it ({"Event": {"System", "EventData"}})."""
-    event = json.loads(path.read_text(encoding="utf-8"))["Event"]
-    data = event["EventData"]
-    action = (
-        "ConnectionSuccess" if str(data.get("Initiated")) == "true" else "InboundConnectionAccepted"
-    )
-    return Case(path.stem, match, data, int(event["System"]["EventID"]), action)
+    @property
+    def xdr_action(self) -> str | None: ...
 
 
 def ecs_fields() -> dict[str, str]:
@@ -130,7 +111,7 @@ _HIVES = {
 }
 
 
-def to_ecs(case: Case) -> dict[str, Any]:
+def to_ecs(case: ShapedEvent) -> dict[str, Any]:
     """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event."""
     data = {k: v for k, v in case.event.items() if v not in ("", None, "-")}
     code = case.event_id
@@ -217,7 +198,7 @@ def _registry(doc: dict[str, Any], path: str, details: Any) -> None:
         _put(doc, "registry.data.strings", [strings])
 
 
-def to_splunk(case: Case) -> dict[str, str]:
+def to_splunk(case: ShapedEvent) -> dict[str, str]:
     """An event as the Splunk Add-on for Sysmon extracts it: raw names, string values."""
     fields = {name: str(value) for name, value in case.event.items()}
     fields["source"] = f"XmlWinEventLog:{CHANNEL}"
@@ -226,17 +207,27 @@ def to_splunk(case: Case) -> dict[str, str]:
     return fields
 
 
-def to_xdr_network_row(case: Case) -> dict[str, Any]:
+def xdr_network_action(case: ShapedEvent) -> str:
+    """The event's XDR ActionType when given, else what Initiated says (an outbound connection
+    is taken as successful)."""
+    if case.xdr_action:
+        return case.xdr_action
+    inbound = str(case.event.get("Initiated")).lower() == "false"
+    return "InboundConnectionAccepted" if inbound else "ConnectionSuccess"
+
+
+def to_xdr_network_row(case: ShapedEvent) -> dict[str, Any]:
     """The DeviceNetworkEvents row Defender XDR records for the same connection."""
     data = case.event
+    action = xdr_network_action(case)
     image = str(data.get("Image", ""))
     # XDR names the sides from the device; Sysmon names them as the connection goes, so for an
     # inbound connection its Destination is the local side.
     local, remote = ("Source", "Destination")
-    if case.xdr_action == "InboundConnectionAccepted":
+    if action == "InboundConnectionAccepted":
         local, remote = remote, local
     return {
-        "ActionType": case.xdr_action,
+        "ActionType": action,
         "InitiatingProcessFolderPath": image,
         "InitiatingProcessFileName": ntpath.basename(image),
         "InitiatingProcessId": int(data["ProcessId"]) if "ProcessId" in data else None,

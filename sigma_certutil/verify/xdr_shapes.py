@@ -62,10 +62,9 @@ import json
 import ntpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 
-from engines.kusto import xdr_table_columns
-from engines.shapes import Case, to_xdr_network_row
+from sigma_certutil.verify.kusto import xdr_table_columns
+from sigma_certutil.verify.shapes import ShapedEvent, to_xdr_network_row
 
 Row = dict[str, object]
 
@@ -111,7 +110,7 @@ PIPE_PREFIX = "\\Device\\NamedPipe"
 _VERSION_FIELDS = ("OriginalFileName", "Description", "Product", "Company", "FileVersion")
 
 
-def to_xdr_row(case: Case) -> tuple[str, Row] | None:
+def to_xdr_row(case: ShapedEvent) -> tuple[str, Row] | None:
     """(table, row) of the Defender XDR record of the activity a Sysmon event describes, or
     None when XDR does not record it (``NOT_RECORDED``, or an event id not covered).
 
@@ -120,10 +119,7 @@ def to_xdr_row(case: Case) -> tuple[str, Row] | None:
     (Kusto has no null string) and None for the others.
     """
     if case.event_id == 3:
-        action = case.xdr_action
-        if action == "ConnectionSuccess" and str(case.event.get("Initiated")).lower() == "false":
-            action = "InboundConnectionAccepted"
-        table, row = "DeviceNetworkEvents", to_xdr_network_row(replace(case, xdr_action=action))
+        table, row = "DeviceNetworkEvents", to_xdr_network_row(case)
     else:
         build = _BUILDERS.get(case.event_id)
         if build is None:

@@ -73,7 +73,7 @@ def _classpath() -> str:
     return os.pathsep.join([classes, jars])
 
 
-def _flatten(doc: Mapping[str, object]) -> dict[str, list[str]]:
+def flatten(doc: Mapping[str, object]) -> dict[str, list[str]]:
     """Dotted field name -> values, as Elasticsearch indexes nested objects and arrays."""
     fields: dict[str, list[str]] = {}
 
@@ -112,7 +112,7 @@ def _request(
         lines.append(f"FIELD {_b64(name)} {kind}")
     for doc in docs:
         lines.append("DOC")
-        for name, values in _flatten(doc).items():
+        for name, values in flatten(doc).items():
             if name not in field_types:
                 raise ValueError(f"document field {name!r} is missing from field_types")
             lines.extend(f"VALUE {_b64(name)} {_b64(value)}" for value in values)

@@ -1,0 +1,54 @@
+"""A representative subset of SigmaHQ's regression corpus: the first two Sysmon rules of each
+category folder, through every executable target, must fire on their own real events.
+The whole corpus, beside the stock pipelines, is tests/regression.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from conftest import SHARED, require_engine
+from regression import Regression, _is_sysmon_rule, _matches, regressions
+
+from sigma_certutil import ConversionError, convert, load_rule
+from sigma_certutil.verify.engines import unavailable
+
+TARGETS = ("splunk", "lucene", "eql", "kusto")
+# Refusals documented in the target's pipeline file, with the field or category they name: a
+# target that refuses a rule says so instead of emitting a query that cannot match.
+REFUSED = {
+    ("image_load_side_load_vcruntime140", "kusto"): "Signed",
+    ("proc_access_win_susp_dbgcore_dbghelp_load", "kusto"): "CallTrace",
+    ("proc_access_win_werfaultsecure_msmpeng_access", "kusto"): "GrantedAccess",
+    ("registry_set_add_port_monitor", "lucene"): "User",
+    ("registry_set_add_port_monitor", "eql"): "User",
+    ("registry_set_add_port_monitor", "kusto"): "User",
+    ("sysmon_config_modification", "kusto"): "not mapped to a Defender XDR table",
+}
+
+
+def _subset() -> list[Regression]:
+    if not (SHARED / "data" / "sigmahq" / "regression_data").is_dir():
+        return []
+    by_folder: dict[str, list[Regression]] = defaultdict(list)
+    for case in regressions(SHARED):
+        if _is_sysmon_rule(case.rule):
+            by_folder[case.rule.parent.name].append(case)
+    return [case for cases in by_folder.values() for case in cases[:2]]
+
+
+SUBSET = _subset()
+
+
+@pytest.mark.skipif(not SUBSET, reason=f"no SigmaHQ regression data under {SHARED}")
+@pytest.mark.parametrize("case", SUBSET, ids=[case.name for case in SUBSET])
+def test_fires_on_its_own_events(case: Regression) -> None:
+    for target in TARGETS:
+        if target != "splunk":
+            require_engine(unavailable(target))
+        if (case.name, target) in REFUSED:
+            with pytest.raises(ConversionError, match=REFUSED[case.name, target]):
+                convert(load_rule(case.rule), target)
+            continue
+        query = convert(load_rule(case.rule), target)
+        assert _matches(target, query, case.events) > 0, f"{target}: {query}"
