@@ -33,7 +33,7 @@ class Target:
 
 
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
-_ECS_STEPS = ("sysmon.yml", "ecs_registry_data", "ecs.yml", "elastic_regex")
+_ECS_STEPS = ("sysmon.yml", "ecs_registry_data", "ecs_user", "ecs.yml", "elastic_regex")
 _ECS_DATA = (
     "Elastic Common Schema as the Winlogbeat sysmon module and the Elastic Agent "
     "windows.sysmon_operational data stream write it "
@@ -93,7 +93,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 language="Kusto KQL (Microsoft Defender XDR advanced hunting)",
                 extension="kql",
                 backend=CertutilKustoBackend,
-                pipelines=("sysmon.yml", "xdr_registry_data", "defender_xdr.yml"),
+                pipelines=("sysmon.yml", "xdr_registry_data", "xdr_user", "defender_xdr.yml"),
                 data=(
                     "Microsoft Defender XDR advanced hunting tables (DeviceProcessEvents, "
                     "DeviceNetworkEvents, DeviceFileEvents, DeviceRegistryEvents, "

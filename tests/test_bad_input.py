@@ -79,17 +79,19 @@ def test_unknown_option_is_one_line() -> None:
 
 
 def test_field_the_target_lacks_fails_that_target_only(tmp_path: Path) -> None:
-    path = tmp_path / "user.yml"
+    path = tmp_path / "utctime.yml"
     path.write_text(
-        RULE.replace("Initiated: 'true'", "User: 'NT AUTHORITY\\SYSTEM'"), encoding="utf-8"
+        RULE.replace("Initiated: 'true'", "UtcTime|startswith: '2024-'"), encoding="utf-8"
     )
     result = run_cli("convert", str(path), "--json")
     assert result.returncode == CONVERSION
     errors = result.stderr.splitlines()
     assert [line.split(": ")[3] for line in errors] == ["lucene", "eql", "esql", "kusto"]
     assert all(line.startswith(f"sigma-certutil: error: {path}: ") for line in errors)
-    assert "User" in errors[-1] and "DeviceNetworkEvents" in errors[-1]
-    assert '"target": "splunk"' in result.stdout  # Splunk keeps Sysmon's User field
+    assert (
+        "UtcTime" in errors[0] and "UtcTime" in errors[-1] and "DeviceNetworkEvents" in errors[-1]
+    )
+    assert '"target": "splunk"' in result.stdout  # Splunk keeps Sysmon's UtcTime field
 
 
 def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:

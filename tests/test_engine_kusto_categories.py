@@ -270,11 +270,39 @@ def test_query_matches_exactly_the_expected_rows(category: Category) -> None:
     assert matched == {case["name"] for case in cases if case["match"]}, query
 
 
+def test_user_is_split_into_the_account_columns() -> None:
+    """Sysmon's DOMAIN\\name lands in XDR's Account* (the new process) or
+    InitiatingProcessAccount* (the acting process) columns."""
+    require_engine(duckdb_kql_unavailable())
+    from sigma_certutil.verify.events import SysmonEvent
+    from sigma_certutil.verify.xdr_shapes import to_xdr_row
+
+    detection = (
+        "selection:\n    Image|endswith: '\\cmd.exe'\n    User: 'NT AUTHORITY\\SYSTEM'\n"
+        "condition: selection"
+    )
+    query = convert(load_rule(sigma_rule("process_creation", detection)), "kusto")
+    assert 'AccountDomain =~ "NT AUTHORITY" and AccountName =~ "SYSTEM"' in query
+    events = [
+        SysmonEvent(
+            "system", {"Image": r"C:\Windows\System32\cmd.exe", "User": r"NT AUTHORITY\SYSTEM"}, 1
+        ),
+        SysmonEvent("bob", {"Image": r"C:\Windows\System32\cmd.exe", "User": r"CORP\bob"}, 1),
+    ]
+    rows = []
+    for index, event in enumerate(events):
+        shaped = to_xdr_row(event)
+        assert shaped is not None
+        rows.append({**shaped[1], "ReportId": index})
+    columns = xdr_table_columns("DeviceProcessEvents")
+    hits = run_kql(query, "DeviceProcessEvents", columns, rows)
+    assert [events[int(str(hit["ReportId"]))].name for hit in hits] == ["system"]
+
+
 @pytest.mark.parametrize(
     ("category", "field", "value"),
     [
         ("process_creation", "Hashes", "SHA256=0123"),
-        ("process_creation", "User", r"NT AUTHORITY\SYSTEM"),
         ("process_creation", "LogonId", "0x3e7"),
         ("process_creation", "CurrentDirectory", "C:\\"),
         ("process_creation", "ParentProcessGuid", "{00000000-0000-0000-0000-000000000000}"),
@@ -282,7 +310,7 @@ def test_query_matches_exactly_the_expected_rows(category: Category) -> None:
         ("image_load", "Description", "Windows DbgHelp"),
         ("file_event", "CreationUtcTime", "2024-01-01 00:00:00.000"),
         ("file_delete", "Archived", "true"),
-        ("registry_set", "User", r"CORP\bob"),
+        ("dns_query", "User", r"CORP\bob"),
         ("registry_event", "ProcessGuid", "{00000000-0000-0000-0000-000000000000}"),
         ("dns_query", "Image", r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"),
         ("dns_query", "QueryResults", "::ffff:10.0.0.1;"),

@@ -20,9 +20,6 @@ REFUSED = {
     ("image_load_side_load_vcruntime140", "kusto"): "Signed",
     ("proc_access_win_susp_dbgcore_dbghelp_load", "kusto"): "CallTrace",
     ("proc_access_win_werfaultsecure_msmpeng_access", "kusto"): "GrantedAccess",
-    ("registry_set_add_port_monitor", "lucene"): "User",
-    ("registry_set_add_port_monitor", "eql"): "User",
-    ("registry_set_add_port_monitor", "kusto"): "User",
     ("sysmon_config_modification", "kusto"): "not mapped to a Defender XDR table",
 }
 

@@ -93,17 +93,24 @@ def test_rule_a_target_refuses_is_not_a_disagreement(tmp_path: Path) -> None:
     rule = tmp_path / "user.yml"
     rule.write_text(
         BUNDLED_RULE.read_text(encoding="utf-8").replace(
-            "Initiated: 'true'", "User|endswith: '\\bob'"
+            "Initiated: 'true'", "DestinationIsIpv6: 'false'"
         ),
         encoding="utf-8",
     )
     events = _jsonl(
         tmp_path / "e.jsonl",
-        [{"EventID": 3, "Image": r"C:\certutil.exe", "User": r"CORP\bob", "DestinationPort": 443}],
+        [
+            {
+                "EventID": 3,
+                "Image": r"C:\certutil.exe",
+                "DestinationIsIpv6": "false",
+                "DestinationPort": 443,
+            }
+        ],
     )
     [checked] = verify([load_rule(rule)], load_events(events), ["eql", "splunk"])
     assert [r.status for r in checked.results] == ["not converted", "converted, not executed"]
-    assert "User" in checked.results[0].detail
+    assert "DestinationIsIpv6" in checked.results[0].detail
     assert not checked.disagrees
 
 
