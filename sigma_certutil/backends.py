@@ -11,12 +11,17 @@ from typing import ClassVar
 from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
 from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
 from sigma.backends.kusto.kusto import KustoBackend
-from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionOR,
+    ConditionValueExpression,
+)
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
-from sigma.types import SigmaNumber, SigmaRegularExpression
+from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString
 
 __all__ = ["CertutilEqlBackend", "CertutilKustoBackend", "CertutilLuceneBackend"]
 
@@ -70,6 +75,44 @@ class CertutilEqlBackend(_NumericInList, EqlBackend):
     ) -> str | DeferredQueryExpression:
         # Defect answered: "destination.port:4444"; EQL's ':' compares strings only.
         return f"{self.escape_and_quote_field(cond.field)} == {cond.value}"
+
+    @staticmethod
+    def _has_literal_wildcard(value: object) -> bool:
+        return isinstance(value, SigmaString) and any(
+            isinstance(part, str) and ("*" in part or "?" in part) for part in value.s
+        )
+
+    def decide_convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> bool:
+        if any(
+            isinstance(arg, ConditionFieldEqualsValueExpression)
+            and self._has_literal_wildcard(arg.value)
+            for arg in cond.args
+        ):
+            return False
+        return bool(super().decide_convert_condition_as_in_expression(cond, state))
+
+    def convert_condition_field_eq_val_str(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # Defect answered: a literal '*' or '?' (Sigma '\*') was written as "\*", which is not
+        # an EQL string escape (EqlSyntaxError); EQL wildcard patterns cannot escape them, so
+        # such a value is matched with an equivalent regular expression (regex~ ignores case
+        # like ':').
+        if self._has_literal_wildcard(cond.value):
+            assert isinstance(cond.value, SigmaString)
+            as_regex = ConditionFieldEqualsValueExpression(cond.field, cond.value.to_regex())
+            as_regex.parent = cond.parent
+            return self.convert_condition_field_eq_val_re(as_regex, state)
+        return super().convert_condition_field_eq_val_str(cond, state)
+
+    def convert_condition_val_str(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        raise NotImplementedError(
+            "a keyword without a field: EQL has no full-text search over every field"
+        )
 
     def finalize_query_default(
         self, rule: SigmaRule, query: str, index: int, state: ConversionState

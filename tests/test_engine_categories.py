@@ -60,7 +60,8 @@ def test_lucene(rule: str) -> None:
 
 @pytest.mark.parametrize("rule", RULES)
 def test_splunk_model(rule: str) -> None:
-    cases = _cases(rule)
+    undecided = {c["name"] for c in BLOCKS[rule]["cases"] if c.get("splunk_model_undecided")}
+    cases = [case for case in _cases(rule) if case.name not in undecided]
     query = convert(load_rule(TESTS / "rules" / f"{rule}.yml"), "splunk")
     matched = spl_search(query, [to_splunk(case) for case in cases])
     assert {cases[i].name for i in matched} == _expected(cases), query
