@@ -249,7 +249,10 @@ class SysmonUserSplit(DetectionItemTransformation):
 
     def _split(self, value: object) -> SigmaDetection:
         if not isinstance(value, SigmaString):
-            raise SigmaTransformationError(f"User value {value} is not a string")
+            raise SigmaTransformationError(
+                f"User compared with a {type(value).__name__}: the target stores User split "
+                "into domain and name, which that comparison cannot follow"
+            )
         parts: list[_Part] = list(value.s)
         for index, part in enumerate(parts):
             if isinstance(part, str) and "\\" in part:
