@@ -79,15 +79,13 @@ class SysmonFieldCheck(DetectionItemTransformation):
 
 def sysmon_rule_pipeline() -> ProcessingPipeline:
     """Checks and value types every target needs, before any field is renamed."""
-    return ProcessingPipeline(
-        name="Sysmon fields and value types",
-        priority=12,
-        items=[
-            ProcessingItem(identifier="sysmon_field_check", transformation=SysmonFieldCheck()),
-            ProcessingItem(
-                identifier="sysmon_boolean_as_string", transformation=SysmonBooleanAsString()
-            ),
-        ],
+    return _step(
+        "Sysmon fields and value types",
+        12,
+        ProcessingItem(identifier="sysmon_field_check", transformation=SysmonFieldCheck()),
+        ProcessingItem(
+            identifier="sysmon_boolean_as_string", transformation=SysmonBooleanAsString()
+        ),
     )
 
 
@@ -207,17 +205,19 @@ class RegistryNumber(StringValueTransformation):
         return None
 
 
+def _step(name: str, priority: int, *items: ProcessingItem) -> ProcessingPipeline:
+    return ProcessingPipeline(name=name, priority=priority, items=list(items))
+
+
 def _registry_numbers(shift: int, what: str) -> ProcessingPipeline:
-    return ProcessingPipeline(
-        name=f"Registry numbers as {what} stores them",
-        priority=19,
-        items=[
-            ProcessingItem(
-                identifier="registry_number",
-                transformation=RegistryNumber(qword_high_shift=shift),
-                field_name_conditions=[IncludeFieldCondition(["Details"])],
-            )
-        ],
+    return _step(
+        f"Registry numbers as {what} stores them",
+        19,
+        ProcessingItem(
+            identifier="registry_number",
+            transformation=RegistryNumber(qword_high_shift=shift),
+            field_name_conditions=[IncludeFieldCondition(["Details"])],
+        ),
     )
 
 
@@ -297,49 +297,43 @@ class SysmonUserSplit(DetectionItemTransformation):
 PYTHON_STEPS: dict[str, Callable[[], ProcessingPipeline]] = {
     "ecs_registry_data": lambda: _registry_numbers(8, "the ECS ingest"),
     "xdr_registry_data": lambda: _registry_numbers(32, "Defender XDR"),
-    "ecs_user": lambda: ProcessingPipeline(
-        name="Sysmon User as the ECS ingest splits it",
-        priority=19,
-        items=[
-            ProcessingItem(
-                identifier="ecs_user_split",
-                transformation=SysmonUserSplit("user.domain", "user.name"),
-            )
-        ],
+    "ecs_user": lambda: _step(
+        "Sysmon User as the ECS ingest splits it",
+        19,
+        ProcessingItem(
+            identifier="ecs_user_split",
+            transformation=SysmonUserSplit("user.domain", "user.name"),
+        ),
     ),
-    "xdr_user": lambda: ProcessingPipeline(
-        name="Sysmon User as Defender XDR splits it",
-        priority=19,
-        items=[
-            # Process creation: User is the new process's account, XDR's Account* columns.
-            ProcessingItem(
-                identifier="xdr_user_split_process",
-                transformation=SysmonUserSplit("AccountDomain", "AccountName"),
-                rule_conditions=[LogsourceCondition(category="process_creation")],
+    "xdr_user": lambda: _step(
+        "Sysmon User as Defender XDR splits it",
+        19,
+        # Process creation: User is the new process's account, XDR's Account* columns.
+        ProcessingItem(
+            identifier="xdr_user_split_process",
+            transformation=SysmonUserSplit("AccountDomain", "AccountName"),
+            rule_conditions=[LogsourceCondition(category="process_creation")],
+        ),
+        # Everywhere else the acting process's account, but for DNS queries, which XDR records
+        # with no process (the pipeline refuses User there).
+        ProcessingItem(
+            identifier="xdr_user_split_initiating",
+            transformation=SysmonUserSplit(
+                "InitiatingProcessAccountDomain", "InitiatingProcessAccountName"
             ),
-            # Everywhere else the acting process's account, but for DNS queries, which XDR
-            # records with no process (the pipeline refuses User there).
-            ProcessingItem(
-                identifier="xdr_user_split_initiating",
-                transformation=SysmonUserSplit(
-                    "InitiatingProcessAccountDomain", "InitiatingProcessAccountName"
-                ),
-                rule_conditions=[
-                    LogsourceCondition(category="process_creation"),
-                    LogsourceCondition(category="dns_query"),
-                ],
-                rule_condition_linking=any,
-                rule_condition_negation=True,
-            ),
-        ],
+            rule_conditions=[
+                LogsourceCondition(category="process_creation"),
+                LogsourceCondition(category="dns_query"),
+            ],
+            rule_condition_linking=any,
+            rule_condition_negation=True,
+        ),
     ),
-    "elastic_regex": lambda: ProcessingPipeline(
-        name="Sigma regular expressions as Lucene regular expressions",
-        priority=25,
-        items=[
-            ProcessingItem(
-                identifier="elastic_regex_semantics", transformation=ElasticRegexSemantics()
-            )
-        ],
+    "elastic_regex": lambda: _step(
+        "Sigma regular expressions as Lucene regular expressions",
+        25,
+        ProcessingItem(
+            identifier="elastic_regex_semantics", transformation=ElasticRegexSemantics()
+        ),
     ),
 }
