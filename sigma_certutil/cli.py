@@ -21,7 +21,7 @@ from sigma_certutil.convert import convert, get_target
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
 from sigma_certutil.fields import FieldRoute, field_routes
 from sigma_certutil.output import write_atomic
-from sigma_certutil.rules import load_bundled_rule, load_rule
+from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule
 from sigma_certutil.targets import TARGETS
 
 EXIT_OK = 0
@@ -117,6 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
     verify_cmd.add_argument("--json", action="store_true", help="print JSON")
     verify_cmd.set_defaults(handler=_verify_command)
+
+    explain_cmd = commands.add_parser(
+        "explain",
+        help="the rule card: ATT&CK, event coverage, stages, predicates and indicators",
+    )
+    explain_cmd.add_argument(
+        "rule", nargs="?", metavar="RULE.yml", help="default: the bundled rule"
+    )
+    explain_cmd.add_argument(
+        "--corpus", metavar="DIR", help="count each indicator over the rules under DIR"
+    )
+    explain_cmd.add_argument("--format", choices=("md", "json", "html"), default="md")
+    explain_cmd.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    explain_cmd.set_defaults(handler=_explain_command)
 
     targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
     targets_cmd.add_argument("--json", action="store_true", help="print JSON")
@@ -282,6 +296,29 @@ def _verify_command(args: argparse.Namespace) -> int:
     if any(checked.disagrees for checked in report):
         return max(EXIT_CONVERSION, _exit_code(errors))
     return _exit_code(errors)
+
+
+def _explain_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sigma_certutil.card_formats import FORMATS
+    from sigma_certutil.explain import explain
+
+    if args.rule:
+        rule = load_rule(args.rule)
+        try:
+            text = Path(args.rule).read_text(encoding="utf-8")
+        except OSError as error:
+            raise RuleError(f"cannot read: {error.strerror}", args.rule) from error
+    else:
+        rule, text = load_bundled_rule(), bundled_rule_text()
+    card = explain(rule, text, Path(args.corpus) if args.corpus else None)
+    output = FORMATS[args.format](card)
+    if args.output:
+        write_atomic(args.output, output)
+    else:
+        sys.stdout.write(output)
+    return EXIT_OK
 
 
 def _targets_command(args: argparse.Namespace) -> int:
