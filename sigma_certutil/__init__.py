@@ -8,6 +8,7 @@ from sigma_certutil.errors import (
     RuleError,
     TargetError,
 )
+from sigma_certutil.explain import RuleCard, explain
 from sigma_certutil.rules import load_bundled_rule, load_rule
 from sigma_certutil.targets import TARGETS, Target
 
@@ -16,11 +17,13 @@ __all__ = [
     "CertutilError",
     "ConversionError",
     "OutputError",
+    "RuleCard",
     "RuleError",
     "Target",
     "TargetError",
     "convert",
     "convert_all",
+    "explain",
     "load_bundled_rule",
     "load_rule",
 ]

@@ -21,7 +21,7 @@ from sigma_certutil.convert import convert, get_target
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
 from sigma_certutil.fields import FieldRoute, field_routes
 from sigma_certutil.output import write_atomic
-from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule
+from sigma_certutil.rules import load_bundled_rule, load_rule
 from sigma_certutil.targets import TARGETS
 
 EXIT_OK = 0
@@ -304,15 +304,8 @@ def _explain_command(args: argparse.Namespace) -> int:
     from sigma_certutil.card_formats import FORMATS
     from sigma_certutil.explain import explain
 
-    if args.rule:
-        rule = load_rule(args.rule)
-        try:
-            text = Path(args.rule).read_text(encoding="utf-8")
-        except OSError as error:
-            raise RuleError(f"cannot read: {error.strerror}", args.rule) from error
-    else:
-        rule, text = load_bundled_rule(), bundled_rule_text()
-    card = explain(rule, text, Path(args.corpus) if args.corpus else None)
+    rule = load_rule(args.rule) if args.rule else None
+    card = explain(rule, corpus=Path(args.corpus) if args.corpus else None)
     output = FORMATS[args.format](card)
     if args.output:
         write_atomic(args.output, output)

@@ -195,11 +195,22 @@ def _corpus_counts(corpus: Path, rule_id: str) -> tuple[dict[tuple[str, str, str
     return counts, rules, seen_self
 
 
-def explain(rule: SigmaRule, text: str, corpus: Path | None = None) -> RuleCard:
-    """The card of a rule, from the parsed rule and its YAML text. With ``corpus``, each
-    indicator value carries the number of rules under that folder testing the same field with
-    the same operator and value (values compared without case, each rule counted once), the
-    rule itself included even when it is not in the folder."""
+def explain(
+    rule: SigmaRule | None = None, text: str | None = None, corpus: Path | None = None
+) -> RuleCard:
+    """The card of a rule (the bundled rule when none is given). ``text`` is the rule's YAML,
+    read from the rule's file when not given. With ``corpus``, each indicator value carries the
+    number of rules under that folder testing the same field with the same operator and value
+    (values compared without case, each rule counted once), the rule itself included even when
+    it is not in the folder."""
+    if rule is None:
+        from sigma_certutil.rules import bundled_rule_text, load_bundled_rule
+
+        rule, text = load_bundled_rule(), bundled_rule_text()
+    if text is None:
+        if rule.source is None:
+            raise RuleError("explain needs the rule's YAML text or a rule read from a file")
+        text = Path(rule.source.path).read_text(encoding="utf-8")
     document = yaml.safe_load(text)
     if not isinstance(document, dict):
         raise RuleError("not a Sigma rule", rule.source.path if rule.source else None)
