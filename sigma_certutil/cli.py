@@ -118,6 +118,36 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--json", action="store_true", help="print JSON")
     verify_cmd.set_defaults(handler=_verify_command)
 
+    build_cmd = commands.add_parser(
+        "build",
+        help="build rule folders into one query file per rule and target, with a manifest",
+    )
+    build_cmd.add_argument("sources", nargs="+", metavar="RULES", help="rule folders or files")
+    build_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
+    build_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
+    build_cmd.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
+    )  # fmt: skip
+    build_cmd.add_argument(
+        "--allow-unsupported", action="store_true",
+        help="a rule a target cannot express is skipped for that target, not an error",
+    )  # fmt: skip
+    build_cmd.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 with a diff when OUT differs"
+    )
+    build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: CPUs)")
+    build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build_cmd.set_defaults(handler=_build_command)
+
+    check_cmd = commands.add_parser(
+        "check", help="exit 1 with a diff when OUT differs from what its rules build now"
+    )
+    check_cmd.add_argument("output", metavar="OUT")
+    check_cmd.add_argument("--update", action="store_true", help="rewrite OUT instead")
+    check_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    check_cmd.set_defaults(handler=_check_command)
+
     explain_cmd = commands.add_parser(
         "explain",
         help="the rule card: ATT&CK, event coverage, stages, predicates and indicators",
@@ -296,6 +326,74 @@ def _verify_command(args: argparse.Namespace) -> int:
     if any(checked.disagrees for checked in report):
         return max(EXIT_CONVERSION, _exit_code(errors))
     return _exit_code(errors)
+
+
+def _run_build(
+    sources: Sequence[str],
+    out: str,
+    targets: Sequence[str] | None,
+    pipelines: Sequence[str],
+    *,
+    allow_unsupported: bool,
+    check: bool,
+    jobs: int | None,
+    quiet: bool,
+) -> int:
+    from sigma_certutil.build import build, terminal_progress
+
+    progress = None if quiet or not sys.stderr.isatty() else terminal_progress
+    result = build(
+        sources,
+        out,
+        _target_ids(targets),
+        pipelines,
+        allow_unsupported=allow_unsupported,
+        check=check,
+        workers=jobs,
+        progress=progress,
+    )
+    for diff in result.diffs.values():
+        sys.stdout.write(diff)
+    for error in result.errors:
+        _print_error(error)
+    if not quiet:
+        sys.stderr.write(
+            f"{len(result.outputs)} queries: {len(result.written)} written, "
+            f"{result.unchanged} unchanged, {len(result.removed)} removed, "
+            f"{len(result.skipped)} skipped, {len(result.errors)} errors"
+            + (f", {len(result.diffs)} differ" if check else "")
+            + "\n"
+        )
+    return EXIT_CONVERSION if result.failed or result.diffs else EXIT_OK
+
+
+def _build_command(args: argparse.Namespace) -> int:
+    return _run_build(
+        args.sources,
+        args.output,
+        args.targets,
+        args.pipelines,
+        allow_unsupported=args.allow_unsupported,
+        check=args.check,
+        jobs=args.jobs,
+        quiet=args.quiet,
+    )
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.build import read_manifest
+
+    manifest = read_manifest(args.output)
+    return _run_build(
+        manifest.get("sources", []),
+        args.output,
+        manifest.get("targets"),
+        manifest.get("pipelines", []),
+        allow_unsupported=bool(manifest.get("allow_unsupported", False)),
+        check=not args.update,
+        jobs=None,
+        quiet=args.quiet,
+    )
 
 
 def _explain_command(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sigma.exceptions import SigmaError
@@ -38,10 +38,13 @@ class Conversion:
     processed: SigmaRule
 
 
-def run_conversion(rule: SigmaRule, target: str) -> Conversion:
-    """Convert a copy of the rule for one target; ConversionError when it cannot."""
+def run_conversion(
+    rule: SigmaRule, target: str, pipelines: Sequence[ProcessingPipeline] = ()
+) -> Conversion:
+    """Convert a copy of the rule for one target; ConversionError when it cannot. Extra
+    ``pipelines`` (user_pipeline) join the target's by priority."""
     spec = get_target(target)
-    backend = spec.backend(processing_pipeline=target_pipeline(spec))
+    backend = spec.backend(processing_pipeline=target_pipeline(spec, pipelines))
     # Processing pipelines rewrite the rule they are applied to; convert a copy.
     working = copy.deepcopy(rule)
     try:
@@ -59,9 +62,9 @@ def run_conversion(rule: SigmaRule, target: str) -> Conversion:
     return Conversion(str(queries[0]), backend.last_processing_pipeline, working)
 
 
-def convert(rule: SigmaRule, target: str) -> str:
+def convert(rule: SigmaRule, target: str, pipelines: Sequence[ProcessingPipeline] = ()) -> str:
     """The query for one target. The rule itself is left unchanged."""
-    return run_conversion(rule, target).query
+    return run_conversion(rule, target, pipelines).query
 
 
 def convert_all(rule: SigmaRule, targets: Iterable[str] | None = None) -> dict[str, str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import yaml
+from sigma.exceptions import SigmaError
 from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.processing.pipeline import ProcessingPipeline
 
+from sigma_certutil.errors import RuleError
 from sigma_certutil.targets import Target
 from sigma_certutil.transformations import PYTHON_STEPS, sysmon_rule_pipeline
 
@@ -33,10 +37,28 @@ def load_pipeline(name: str) -> ProcessingPipeline:
     return ProcessingPipeline.from_yaml((pipeline_dir() / name).read_text(encoding="utf-8"))
 
 
-def target_pipeline(target: Target) -> ProcessingPipeline:
-    """pysigma-pipeline-sysmon and Sysmon's value types, then the target's files, by priority."""
+def user_pipeline(path: str | Path) -> ProcessingPipeline:
+    """A user's own pipeline file (index names, field overrides, extra conditions)."""
+    source = Path(path)
+    try:
+        return ProcessingPipeline.from_yaml(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RuleError(f"cannot read pipeline: {error.strerror}", source) from error
+    except (SigmaError, yaml.YAMLError) as error:
+        raise RuleError(f"invalid pipeline: {error}", source) from error
+
+
+def target_pipeline(target: Target, extra: Sequence[ProcessingPipeline] = ()) -> ProcessingPipeline:
+    """pysigma-pipeline-sysmon and Sysmon's value types, the target's files and the user's own
+    pipelines, all in priority order (a user pipeline of priority 15 runs before the target's
+    field mapping at 20, one of 40 after it; equal priorities keep the project's first)."""
     sysmon: ProcessingPipeline = sysmon_pipeline()
-    steps = [sysmon, sysmon_rule_pipeline(), *(load_pipeline(name) for name in target.pipelines)]
+    steps = [
+        sysmon,
+        sysmon_rule_pipeline(),
+        *(load_pipeline(name) for name in target.pipelines),
+        *extra,
+    ]
     steps.sort(key=lambda pipeline: pipeline.priority)
     combined = steps[0]
     for step in steps[1:]:

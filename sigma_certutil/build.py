@@ -1,0 +1,283 @@
+"""Build a folder of rules into one query file per rule and target, with a manifest.
+
+Layout: ``OUT/<target>/<rule-file-stem>.<ext>`` and ``OUT/manifest.json``. A rule converts to
+one query per target (a rule that would yield several fails and is listed). Unchanged outputs
+are not rewritten; outputs of rules that are gone are removed; every file is written to a
+temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from sigma_certutil.convert import convert
+from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
+from sigma_certutil.output import write_atomic
+from sigma_certutil.pipelines import pipeline_dir, user_pipeline
+from sigma_certutil.rules import load_rule
+from sigma_certutil.targets import TARGETS
+
+MANIFEST = "manifest.json"
+_BACKEND_PACKAGES = {
+    "splunk": "pysigma-backend-splunk",
+    "lucene": "pysigma-backend-elasticsearch",
+    "eql": "pysigma-backend-elasticsearch",
+    "esql": "pysigma-backend-elasticsearch",
+    "kusto": "pysigma-backend-kusto",
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    rule_id: str
+    title: str
+    source: str
+    rule_hash: str
+    target: str
+    path: str
+    query_hash: str
+
+
+@dataclass
+class BuildResult:
+    outputs: list[Output] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+def rule_files(sources: Sequence[str | Path]) -> list[Path]:
+    """Every rule file under the given folders (recursively) and files, sorted."""
+    found: set[Path] = set()
+    for source in map(Path, sources):
+        if source.is_dir():
+            found.update(p for p in source.rglob("*") if p.suffix in (".yml", ".yaml"))
+        elif source.exists():
+            found.add(source)
+        else:
+            raise RuleError("no such file or folder", source)
+    return sorted(found)
+
+
+def safe_stem(path: Path) -> str:
+    """A file name made only of letters, digits, '.', '_' and '-', never starting with '.'."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", path.stem).lstrip(".") or "rule"
+    return stem[:120]
+
+
+def _versions(targets: Sequence[str]) -> dict[str, str]:
+    def of(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "unknown"
+
+    digest = hashlib.sha256()
+    folder = pipeline_dir()
+    for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".yml")):
+        digest.update((folder / name).read_bytes())
+    packages = {"sigma-certutil", "pysigma", *(_BACKEND_PACKAGES[t] for t in targets)}
+    return {
+        **{package: of(package) for package in sorted(packages)},
+        "pipelines": digest.hexdigest()[:16],
+    }
+
+
+def _convert_file(
+    path: str, targets: Sequence[str], pipelines: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """Worker: one rule file to every target. Errors come back as text, never raised."""
+    try:
+        text = Path(path).read_bytes()
+        rule = load_rule(path)
+    except CertutilError as error:
+        return path, {"error": str(error)}
+    queries: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    for target in targets:
+        try:
+            extra = [user_pipeline(p) for p in pipelines]
+            queries[target] = convert(rule, target, extra)
+        except ConversionError as error:
+            refused[target] = str(error)
+        except CertutilError as error:
+            return path, {"error": str(error)}
+    return path, {
+        "id": str(rule.id or ""),
+        "title": rule.title,
+        "rule_hash": hashlib.sha256(text).hexdigest(),
+        "queries": queries,
+        "refused": refused,
+    }
+
+
+def _plan(
+    sources: Sequence[str | Path],
+    targets: Sequence[str],
+    pipelines: Sequence[str | Path],
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[tuple[str, dict[str, Any]]]:
+    files = [str(p) for p in rule_files(sources)]
+    args = ([*targets], [str(p) for p in pipelines])
+    done: list[tuple[str, dict[str, Any]]] = []
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(files) < 8:
+        for path in files:
+            done.append(_convert_file(path, *args))
+            if progress:
+                progress(len(done), len(files))
+        return done
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, len(files) // (workers * 8))
+        for result in pool.map(
+            _convert_file, files, *([a] * len(files) for a in args), chunksize=chunk
+        ):
+            done.append(result)
+            if progress:
+                progress(len(done), len(files))
+    return done
+
+
+def build(
+    sources: Sequence[str | Path],
+    out: str | Path,
+    targets: Sequence[str] | None = None,
+    pipelines: Sequence[str | Path] = (),
+    *,
+    allow_unsupported: bool = False,
+    check: bool = False,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Build (or, with ``check``, compare without writing) every rule under ``sources``."""
+    out_dir = Path(out)
+    target_ids = list(targets or TARGETS)
+    for pipeline in pipelines:
+        user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
+    result = BuildResult()
+    expected: dict[Path, str] = {}
+    stems: dict[str, str] = {}
+    for source, converted in _plan(sources, target_ids, pipelines, workers, progress):
+        if "error" in converted:
+            result.errors.append(converted["error"])
+            continue
+        stem = safe_stem(Path(source))
+        if stems.setdefault(stem, source) != source:  # two rules, one name: keep both apart
+            stem = f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
+        for message in converted["refused"].values():
+            (result.skipped if allow_unsupported else result.errors).append(message)
+        for target, query in converted["queries"].items():
+            relative = Path(target) / f"{stem}.{TARGETS[target].extension}"
+            path = (out_dir / relative).resolve()
+            if not path.is_relative_to(out_dir.resolve()):
+                result.errors.append(f"{source}: {target}: output path leaves {out_dir}")
+                continue
+            text = query + "\n"
+            expected[path] = text
+            result.outputs.append(
+                Output(
+                    converted["id"],
+                    converted["title"],
+                    source,
+                    converted["rule_hash"],
+                    target,
+                    relative.as_posix(),
+                    hashlib.sha256(text.encode()).hexdigest(),
+                )
+            )
+    manifest = {
+        "versions": _versions(target_ids),
+        # What `sigma-certutil check OUT` rebuilds from (paths as given, from the same folder).
+        "sources": [str(source) for source in sources],
+        "pipelines": [str(pipeline) for pipeline in pipelines],
+        "targets": target_ids,
+        "allow_unsupported": allow_unsupported,
+        "outputs": [asdict(o) for o in result.outputs],
+    }
+    expected[(out_dir / MANIFEST).resolve()] = json.dumps(manifest, indent=2) + "\n"
+    previous = _previous_outputs(out_dir)
+    for path, text in sorted(expected.items()):
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            result.unchanged += 1
+            continue
+        shown = path.relative_to(out_dir.resolve()).as_posix()
+        if check:
+            result.diffs[shown] = "".join(
+                difflib.unified_diff(
+                    (current or "").splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"{shown} (committed)",
+                    tofile=f"{shown} (built now)",
+                )
+            )
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+        result.written.append(shown)
+    for stale in sorted(previous - set(expected)):
+        shown = stale.relative_to(out_dir.resolve()).as_posix()
+        if check:
+            result.diffs[shown] = f"{shown}: no rule produces this file any more\n"
+        else:
+            stale.unlink(missing_ok=True)
+            result.removed.append(shown)
+    return result
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    manifest = Path(out) / MANIFEST
+    try:
+        data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise OutputError(f"{manifest}: no manifest: build into {out} first") from error
+    except (OSError, json.JSONDecodeError) as error:
+        raise OutputError(f"{manifest}: unreadable manifest: {error}") from error
+    return data
+
+
+def _previous_outputs(out_dir: Path) -> set[Path]:
+    """Files the last build wrote (from its manifest): the only files a build may remove."""
+    manifest = out_dir / MANIFEST
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return set()
+    except (OSError, json.JSONDecodeError) as error:
+        raise OutputError(f"{manifest}: unreadable manifest: {error}") from error
+    root = out_dir.resolve()
+    found = set()
+    for entry in data.get("outputs", []):
+        path = (out_dir / str(entry.get("path", ""))).resolve()
+        if path.is_relative_to(root) and path != root:
+            found.add(path)
+    return found
+
+
+def terminal_progress(done: int, total: int) -> None:
+    """A one-line progress bar on stderr."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rules")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
