@@ -1,0 +1,109 @@
+"""sigma-certutil build and check: one file per rule and target, nothing rewritten twice,
+removals, drift, bad rules listed, custom pipelines and safe output names."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from cli_helpers import run_cli
+from conftest import BUNDLED_RULE, SNAPSHOTS, TEST_RULES
+
+from sigma_certutil.build import build, safe_stem
+
+
+def _rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules" / "nested"
+    folder.mkdir(parents=True)
+    shutil.copy(BUNDLED_RULE, folder / "certutil.yml")
+    shutil.copy(TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml", tmp_path / "rules")
+    return tmp_path / "rules"
+
+
+def test_build_writes_one_file_per_rule_and_target_then_nothing(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    first = build([rules], out, workers=1)
+    assert not first.errors
+    assert sorted(first.written) == sorted(
+        [f"{t}/{stem}.{e}" for t, e in (("splunk", "spl"), ("lucene", "lucene"), ("eql", "eql"),
+                                        ("esql", "esql"), ("kusto", "kql"))
+         for stem in ("certutil", "net_connection_inbound_smb_to_user_binary")]
+        + ["manifest.json"]
+    )  # fmt: skip
+    golden = SNAPSHOTS / BUNDLED_RULE.stem / "kusto.kql"
+    assert (out / "kusto" / "certutil.kql").read_text(encoding="utf-8") == golden.read_text(
+        encoding="utf-8"
+    )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(o for o in manifest["outputs"] if o["path"] == "eql/certutil.eql")
+    assert entry["rule_id"] == "0dba975d-a193-4ed1-a067-424df57570d1"
+    assert set(entry) == {"rule_id", "title", "source", "rule_hash", "target", "path", "query_hash"}
+    assert {"sigma-certutil", "pysigma", "pipelines"} <= set(manifest["versions"])
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    second = build([rules], out, workers=1)
+    assert (second.written, second.removed) == ([], [])
+    assert mtimes == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def test_removed_rule_removes_its_outputs(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    build([rules], out, workers=1)
+    (rules / "nested" / "certutil.yml").unlink()
+    result = build([rules], out, workers=1)
+    assert sorted(result.removed) == [
+        "eql/certutil.eql", "esql/certutil.esql", "kusto/certutil.kql",
+        "lucene/certutil.lucene", "splunk/certutil.spl",
+    ]  # fmt: skip
+    assert not (out / "eql" / "certutil.eql").exists()
+
+
+def test_one_bad_rule_is_listed_and_the_rest_is_built(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    (rules / "broken.yml").write_text("title: x\ndetection:\n  sel: [\n", encoding="utf-8")
+    result = run_cli("build", str(rules), "-o", str(out), "-q")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"sigma-certutil: error: {rules / 'broken.yml'}:")
+    assert (out / "kusto" / "certutil.kql").exists()
+
+
+def test_check_reports_drift_and_update_fixes_it(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    assert run_cli("build", str(rules), "-o", str(out), "-q").returncode == 0
+    assert run_cli("check", str(out), "-q").returncode == 0
+    query = out / "splunk" / "certutil.spl"
+    query.write_text("edited by hand\n", encoding="utf-8")
+    drift = run_cli("check", str(out), "-q")
+    assert drift.returncode == 1
+    assert "--- splunk/certutil.spl (committed)" in drift.stdout
+    assert "-edited by hand" in drift.stdout
+    assert run_cli("check", str(out), "--update", "-q").returncode == 0
+    assert query.read_text(encoding="utf-8").startswith('source="XmlWinEventLog:')
+
+
+def test_custom_pipeline_composes_by_priority(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    pipeline = tmp_path / "index.yml"
+    pipeline.write_text(
+        "name: our Splunk index\npriority: 40\ntransformations:\n"
+        "  - id: our_index\n    type: add_condition\n    conditions:\n      index: sysmon\n",
+        encoding="utf-8",
+    )
+    result = build([rules], out, ["splunk"], [pipeline], workers=1)
+    assert not result.errors
+    assert (
+        (out / "splunk" / "certutil.spl")
+        .read_text(encoding="utf-8")
+        .startswith('index="sysmon" source="XmlWinEventLog:')
+    )
+
+
+def test_output_names_never_leave_out(tmp_path: Path) -> None:
+    assert safe_stem(Path("../../x.yml")) == "x"
+    assert safe_stem(Path("..evil name$.yml")) == "evil_name_"
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    rules.mkdir()
+    shutil.copy(BUNDLED_RULE, rules / "..a b;rm -rf.yml")
+    build([rules], out, ["eql"], workers=1)
+    assert [p.name for p in (out / "eql").iterdir()] == ["a_b_rm_-rf.eql"]
+    assert {p.name for p in tmp_path.iterdir()} == {"rules", "out"}
