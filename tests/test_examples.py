@@ -42,3 +42,26 @@ def test_makefile_writes_one_query_file_per_target(tmp_path: Path) -> None:
         [*command, "--question"], cwd=tmp_path, check=False, env={"PATH": env_path}
     )
     assert again.returncode == 0, "an unchanged rule must leave nothing to rebuild"
+
+
+def test_detection_as_code_makefile(tmp_path: Path) -> None:
+    """make queries builds, a second make does nothing, make check passes, and fails once a
+    rule changes without its queries."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
+    env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
+    make = ["make", "--no-print-directory"]
+    first = subprocess.run([*make, "queries"], cwd=repo, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout + first.stderr
+    spl = repo / "queries" / "splunk" / "net_connection_win_certutil_initiated_connection.spl"
+    assert spl.read_text(encoding="utf-8").startswith('index="sysmon" source="XmlWinEventLog:')
+    again = subprocess.run([*make, "-q", "queries"], cwd=repo, env=env, check=False)
+    assert again.returncode == 0, "nothing changed: make must have nothing to do"
+    assert subprocess.run([*make, "check"], cwd=repo, env=env, check=False).returncode == 0
+    rule = repo / "rules" / "network" / "net_connection_win_certutil_initiated_connection.yml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace("- 445\n", ""), encoding="utf-8")
+    drift = subprocess.run([*make, "check"], cwd=repo, env=env, capture_output=True, text=True)
+    assert drift.returncode != 0
+    assert "(built now)" in drift.stdout
