@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
+from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sigma.exceptions import SigmaError
@@ -29,12 +32,22 @@ def pipeline_dir() -> Traversable:
     return Path(__file__).resolve().parent.parent / "pipelines"
 
 
+@cache
+def _definition(name: str) -> dict[str, Any]:
+    """A pipeline file's parsed YAML. Parsing is most of a conversion's time, and the files are
+    part of the installed package, so each is read once per process."""
+    text = (pipeline_dir() / name).read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    definition: dict[str, Any] = yaml.load(text, Loader=loader)
+    return definition
+
+
 def load_pipeline(name: str) -> ProcessingPipeline:
     """One pipeline, built fresh (pipelines keep per-conversion state): a YAML file under
     pipelines/, or a Python step of sigma_certutil.transformations.PYTHON_STEPS."""
     if not name.endswith(".yml"):
         return PYTHON_STEPS[name]()
-    return ProcessingPipeline.from_yaml((pipeline_dir() / name).read_text(encoding="utf-8"))
+    return ProcessingPipeline.from_dict(copy.deepcopy(_definition(name)))
 
 
 def user_pipeline(path: str | Path) -> ProcessingPipeline:
