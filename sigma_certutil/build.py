@@ -83,7 +83,7 @@ def safe_stem(path: Path) -> str:
     return stem[:120]
 
 
-def _versions(targets: Sequence[str]) -> dict[str, str]:
+def _versions(targets: Sequence[str], pipelines: Sequence[str | Path] = ()) -> dict[str, str]:
     def of(package: str) -> str:
         try:
             return version(package)
@@ -95,10 +95,14 @@ def _versions(targets: Sequence[str]) -> dict[str, str]:
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".yml")):
         digest.update((folder / name).read_bytes())
     packages = {"sigma-certutil", "pysigma", *(_BACKEND_PACKAGES[t] for t in targets)}
-    return {
+    versions = {
         **{package: of(package) for package in sorted(packages)},
         "pipelines": digest.hexdigest()[:16],
     }
+    if pipelines:
+        own = hashlib.sha256(b"".join(Path(p).read_bytes() for p in pipelines))
+        versions["own_pipelines"] = own.hexdigest()[:16]
+    return versions
 
 
 def _convert_file(
@@ -129,23 +133,64 @@ def _convert_file(
     }
 
 
+def _reusable(out_dir: Path, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the previous build produced per rule file, when its output files are intact: a
+    rule whose file hash is unchanged is not converted again."""
+    by_source: dict[str, dict[str, Any]] = {}
+    for entry in manifest.get("outputs", []):
+        path = out_dir / entry["path"]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            text = None
+        record = by_source.setdefault(
+            entry["source"],
+            {"id": entry["rule_id"], "title": entry["title"], "rule_hash": entry["rule_hash"],
+             "queries": {}, "refused": {}, "intact": True},
+        )  # fmt: skip
+        if text is None or hashlib.sha256(text.encode()).hexdigest() != entry["query_hash"]:
+            record["intact"] = False
+        else:
+            record["queries"][entry["target"]] = text[:-1] if text.endswith("\n") else text
+    for entry in manifest.get("refused", []):
+        record = by_source.setdefault(
+            entry["source"],
+            {"id": entry["rule_id"], "title": entry["title"], "rule_hash": entry["rule_hash"],
+             "queries": {}, "refused": {}, "intact": True},
+        )  # fmt: skip
+        record["refused"][entry["target"]] = entry["message"]
+    return {source: record for source, record in by_source.items() if record.pop("intact")}
+
+
 def _plan(
     sources: Sequence[str | Path],
     targets: Sequence[str],
     pipelines: Sequence[str | Path],
     workers: int | None,
     progress: Callable[[int, int], None] | None,
+    reuse: dict[str, dict[str, Any]],
 ) -> list[tuple[str, dict[str, Any]]]:
-    files = [str(p) for p in rule_files(sources)]
+    all_files = [str(p) for p in rule_files(sources)]
+    kept: list[tuple[str, dict[str, Any]]] = []
+    files = []
+    for path in all_files:
+        previous = reuse.get(path)
+        if (
+            previous
+            and previous["rule_hash"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        ):
+            kept.append((path, previous))
+        else:
+            files.append(path)
     args = ([*targets], [str(p) for p in pipelines])
-    done: list[tuple[str, dict[str, Any]]] = []
+    done: list[tuple[str, dict[str, Any]]] = kept
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(files) < 8:
         for path in files:
             done.append(_convert_file(path, *args))
             if progress:
-                progress(len(done), len(files))
-        return done
+                progress(len(done), len(all_files))
+        return sorted(done)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(files) // (workers * 8))
         for result in pool.map(
@@ -153,8 +198,8 @@ def _plan(
         ):
             done.append(result)
             if progress:
-                progress(len(done), len(files))
-    return done
+                progress(len(done), len(all_files))
+    return sorted(done)
 
 
 def build(
@@ -174,17 +219,29 @@ def build(
     for pipeline in pipelines:
         user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
     result = BuildResult()
+    versions = _versions(target_ids, pipelines)
+    reuse: dict[str, dict[str, Any]] = {}
+    if (out_dir / MANIFEST).exists():
+        previous_manifest = read_manifest(out_dir)
+        same = (previous_manifest.get("versions"), previous_manifest.get("targets"))
+        if same == (versions, target_ids):
+            reuse = _reusable(out_dir, previous_manifest)
+    refused_entries: list[dict[str, str]] = []
     expected: dict[Path, str] = {}
     stems: dict[str, str] = {}
-    for source, converted in _plan(sources, target_ids, pipelines, workers, progress):
+    for source, converted in _plan(sources, target_ids, pipelines, workers, progress, reuse):
         if "error" in converted:
             result.errors.append(converted["error"])
             continue
         stem = safe_stem(Path(source))
         if stems.setdefault(stem, source) != source:  # two rules, one name: keep both apart
             stem = f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
-        for message in converted["refused"].values():
+        for target, message in converted["refused"].items():
             (result.skipped if allow_unsupported else result.errors).append(message)
+            refused_entries.append(
+                {"source": source, "rule_id": converted["id"], "title": converted["title"],
+                 "rule_hash": converted["rule_hash"], "target": target, "message": message}
+            )  # fmt: skip
         for target, query in converted["queries"].items():
             relative = Path(target) / f"{stem}.{TARGETS[target].extension}"
             path = (out_dir / relative).resolve()
@@ -205,13 +262,14 @@ def build(
                 )
             )
     manifest = {
-        "versions": _versions(target_ids),
+        "versions": versions,
         # What `sigma-certutil check OUT` rebuilds from (paths as given, from the same folder).
         "sources": [str(source) for source in sources],
         "pipelines": [str(pipeline) for pipeline in pipelines],
         "targets": target_ids,
         "allow_unsupported": allow_unsupported,
         "outputs": [asdict(o) for o in result.outputs],
+        "refused": refused_entries,
     }
     expected[(out_dir / MANIFEST).resolve()] = json.dumps(manifest, indent=2) + "\n"
     previous = _previous_outputs(out_dir)
