@@ -159,8 +159,7 @@ def _check_targets(items: Sequence[Deployable], accepted: frozenset[str], format
         if item.target not in accepted:
             wanted = ", ".join(sorted(accepted))
             raise TargetError(
-                f"{rule_origin(item.rule)}: {format_id} takes {wanted} queries, "
-                f"not '{item.target}'"
+                f"{rule_origin(item.rule)}: {format_id} takes {wanted} queries, not '{item.target}'"
             )
 
 
@@ -187,9 +186,12 @@ def _attack(rule: SigmaRule) -> _Attack:
         short = name if name in table["tactics"] else by_id.get(name)
         if short is not None and short not in tactics:
             tactics.append(short)
-        elif re.fullmatch(r"t\d{4}(\.\d{3})?", name) and name.upper() in table["techniques"]:
-            if name.upper() not in techniques:
-                techniques.append(name.upper())
+        elif (
+            re.fullmatch(r"t\d{4}(\.\d{3})?", name)
+            and name.upper() in table["techniques"]
+            and name.upper() not in techniques
+        ):
+            techniques.append(name.upper())
     return _Attack(tuple(tactics), tuple(techniques))
 
 
