@@ -210,6 +210,7 @@ def build(
     *,
     allow_unsupported: bool = False,
     check: bool = False,
+    deploy: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
@@ -261,6 +262,8 @@ def build(
                     hashlib.sha256(text.encode()).hexdigest(),
                 )
             )
+    deploy_files = _deployables(out_dir, result, expected) if deploy else {}
+    expected.update(deploy_files)
     manifest = {
         "versions": versions,
         # What `sigma-certutil check OUT` rebuilds from (paths as given, from the same folder).
@@ -270,6 +273,8 @@ def build(
         "allow_unsupported": allow_unsupported,
         "outputs": [asdict(o) for o in result.outputs],
         "refused": refused_entries,
+        "deploy": deploy,
+        "deploy_files": sorted(p.relative_to(out_dir.resolve()).as_posix() for p in deploy_files),
     }
     expected[(out_dir / MANIFEST).resolve()] = json.dumps(manifest, indent=2) + "\n"
     previous = _previous_outputs(out_dir)
@@ -302,6 +307,40 @@ def build(
     return result
 
 
+def _deployables(out_dir: Path, result: BuildResult, queries: dict[Path, str]) -> dict[Path, str]:
+    """OUT/deploy/: savedsearches.conf (splunk), elastic-<target>.ndjson (Kibana rule import,
+    one file per Elastic language: a rule id may appear once per file), and one Azure-Sentinel
+    analytics rule per kusto query in sentinel/<rule-file-stem>.yaml."""
+    from sigma_certutil.deploy import FORMATS, Deployable
+
+    rules: dict[str, Any] = {}
+    by_target: dict[str, list[tuple[Output, Deployable]]] = {}
+    for output in result.outputs:
+        if output.source not in rules:
+            rules[output.source] = load_rule(output.source)
+        query = queries[(out_dir / output.path).resolve()].rstrip("\n")
+        item = Deployable(rules[output.source], output.target, query)
+        by_target.setdefault(output.target, []).append((output, item))
+    files: dict[Path, str] = {}
+    root = out_dir.resolve() / "deploy"
+    for format_id, spec in FORMATS.items():
+        for target in sorted(spec.targets & set(by_target)):
+            items = by_target[target]
+            try:
+                if spec.one_rule_per_file:
+                    for output, item in items:
+                        name = f"{Path(output.path).stem}.{spec.extension}"
+                        files[root / "sentinel" / name] = spec.write([item])
+                elif format_id == "splunk-savedsearches":
+                    files[root / "savedsearches.conf"] = spec.write([i for _, i in items])
+                else:
+                    name = f"elastic-{target}.{spec.extension}"
+                    files[root / name] = spec.write([i for _, i in items])
+            except CertutilError as error:
+                result.errors.append(f"{format_id}: {error}")
+    return files
+
+
 def read_manifest(out: str | Path) -> dict[str, Any]:
     manifest = Path(out) / MANIFEST
     try:
@@ -324,8 +363,9 @@ def _previous_outputs(out_dir: Path) -> set[Path]:
         raise OutputError(f"{manifest}: unreadable manifest: {error}") from error
     root = out_dir.resolve()
     found = set()
-    for entry in data.get("outputs", []):
-        path = (out_dir / str(entry.get("path", ""))).resolve()
+    listed = [str(e.get("path", "")) for e in data.get("outputs", [])]
+    for relative in [*listed, *map(str, data.get("deploy_files", []))]:
+        path = (out_dir / relative).resolve()
         if path.is_relative_to(root) and path != root:
             found.add(path)
     return found

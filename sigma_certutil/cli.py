@@ -136,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 with a diff when OUT differs"
     )
+    build_cmd.add_argument(
+        "--deploy",
+        action="store_true",
+        help="also write OUT/deploy/: savedsearches.conf, Kibana rule NDJSON, Sentinel YAML",
+    )
     build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: CPUs)")
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     build_cmd.set_defaults(handler=_build_command)
@@ -336,6 +341,7 @@ def _run_build(
     *,
     allow_unsupported: bool,
     check: bool,
+    deploy: bool,
     jobs: int | None,
     quiet: bool,
 ) -> int:
@@ -349,6 +355,7 @@ def _run_build(
         pipelines,
         allow_unsupported=allow_unsupported,
         check=check,
+        deploy=deploy,
         workers=jobs,
         progress=progress,
     )
@@ -375,6 +382,7 @@ def _build_command(args: argparse.Namespace) -> int:
         args.pipelines,
         allow_unsupported=args.allow_unsupported,
         check=args.check,
+        deploy=args.deploy,
         jobs=args.jobs,
         quiet=args.quiet,
     )
@@ -391,6 +399,7 @@ def _check_command(args: argparse.Namespace) -> int:
         manifest.get("pipelines", []),
         allow_unsupported=bool(manifest.get("allow_unsupported", False)),
         check=not args.update,
+        deploy=bool(manifest.get("deploy", False)),
         jobs=None,
         quiet=args.quiet,
     )

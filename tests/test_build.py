@@ -107,3 +107,27 @@ def test_output_names_never_leave_out(tmp_path: Path) -> None:
     build([rules], out, ["eql"], workers=1)
     assert [p.name for p in (out / "eql").iterdir()] == ["a_b_rm_-rf.eql"]
     assert {p.name for p in tmp_path.iterdir()} == {"rules", "out"}
+
+
+def test_deploy_writes_the_vendor_files_and_nothing_twice(tmp_path: Path) -> None:
+    import yaml
+
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    result = build([rules], out, deploy=True, workers=1)
+    assert not result.errors
+    deploy = out / "deploy"
+    assert "[Uncommon Network Connection Initiated By Certutil.EXE]" in (
+        deploy / "savedsearches.conf"
+    ).read_text(encoding="utf-8")
+    for target in ("eql", "lucene", "esql"):
+        lines = (deploy / f"elastic-{target}.ndjson").read_text(encoding="utf-8").splitlines()
+        rule_ids = [json.loads(line)["rule_id"] for line in lines]
+        assert "0dba975d-a193-4ed1-a067-424df57570d1" in rule_ids
+    sentinel = yaml.safe_load((deploy / "sentinel" / "certutil.yaml").read_text(encoding="utf-8"))
+    assert sentinel["relevantTechniques"] == ["T1105"]
+    assert sentinel["query"].startswith("DeviceNetworkEvents\n")
+    again = build([rules], out, deploy=True, workers=1)
+    assert (again.written, again.removed) == ([], [])
+    (rules / "nested" / "certutil.yml").unlink()
+    removed = build([rules], out, deploy=True, workers=1).removed
+    assert "deploy/sentinel/certutil.yaml" in removed
