@@ -21,11 +21,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from sigma_certutil.convert import convert
+from sigma_certutil.convert import Converter
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
 from sigma_certutil.output import write_atomic
 from sigma_certutil.pipelines import pipeline_dir, user_pipeline
-from sigma_certutil.rules import load_rule
+from sigma_certutil.rules import load_rule, rule_document, rule_from_document
 from sigma_certutil.targets import TARGETS
 
 MANIFEST = "manifest.json"
@@ -105,21 +105,36 @@ def _versions(targets: Sequence[str], pipelines: Sequence[str | Path] = ()) -> d
     return versions
 
 
-def _convert_file(
-    path: str, targets: Sequence[str], pipelines: Sequence[str]
-) -> tuple[str, dict[str, Any]]:
-    """Worker: one rule file to every target. Errors come back as text, never raised."""
+def _convert_files(
+    paths: Sequence[str], targets: Sequence[str], pipelines: Sequence[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Worker: rule files to every target, with one converter per target for the whole chunk
+    and a freshly built rule per conversion. Errors come back as text, never raised."""
     try:
-        text = Path(path).read_bytes()
-        rule = load_rule(path)
+        converters = {t: Converter(t, [user_pipeline(p) for p in pipelines]) for t in targets}
+    except CertutilError as error:
+        return [(path, {"error": str(error)}) for path in paths]
+    return [_convert_file(path, converters) for path in paths]
+
+
+def _convert_file(path: str, converters: dict[str, Converter]) -> tuple[str, dict[str, Any]]:
+    try:
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
+        document = rule_document(text, Path(path))
+        rule = rule_from_document(document, text, Path(path))
+    except UnicodeDecodeError:
+        return path, {"error": f"{path}: not a text file (invalid UTF-8)"}
+    except OSError as error:
+        return path, {"error": f"{path}: cannot read: {error.strerror}"}
     except CertutilError as error:
         return path, {"error": str(error)}
     queries: dict[str, str] = {}
     refused: dict[str, str] = {}
-    for target in targets:
+    for target, converter in converters.items():
         try:
-            extra = [user_pipeline(p) for p in pipelines]
-            queries[target] = convert(rule, target, extra)
+            fresh = rule_from_document(document, text, Path(path))
+            queries[target] = converter.convert(fresh, owned=True)
         except ConversionError as error:
             refused[target] = str(error)
         except CertutilError as error:
@@ -127,7 +142,7 @@ def _convert_file(
     return path, {
         "id": str(rule.id or ""),
         "title": rule.title,
-        "rule_hash": hashlib.sha256(text).hexdigest(),
+        "rule_hash": hashlib.sha256(raw).hexdigest(),
         "queries": queries,
         "refused": refused,
     }
@@ -185,18 +200,19 @@ def _plan(
     args = ([*targets], [str(p) for p in pipelines])
     done: list[tuple[str, dict[str, Any]]] = kept
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(files) < 8:
-        for path in files:
-            done.append(_convert_file(path, *args))
+    # Chunks, so each worker builds its converters once for many rules.
+    size = max(1, min(64, len(files) // (workers * 4) or 1))
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    if workers == 1 or len(chunks) < 2:
+        for chunk in chunks:
+            done.extend(_convert_files(chunk, *args))
             if progress:
                 progress(len(done), len(all_files))
         return sorted(done)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(1, len(files) // (workers * 8))
-        for result in pool.map(
-            _convert_file, files, *([a] * len(files) for a in args), chunksize=chunk
-        ):
-            done.append(result)
+        repeated = ([argument] * len(chunks) for argument in args)
+        for converted in pool.map(_convert_files, chunks, *repeated):
+            done.extend(converted)
             if progress:
                 progress(len(done), len(all_files))
     return sorted(done)

@@ -38,28 +38,48 @@ class Conversion:
     processed: SigmaRule
 
 
+class Converter:
+    """Converts rules for one target with one backend and its pipelines built once, as
+    sigma-cli does for a whole run: for many rules, most of the time saved. Each rule is
+    converted on a copy and a fresh pipeline combination, so conversions do not affect each
+    other."""
+
+    def __init__(self, target: str, pipelines: Sequence[ProcessingPipeline] = ()) -> None:
+        self.spec = get_target(target)
+        self.backend = self.spec.backend(processing_pipeline=target_pipeline(self.spec, pipelines))
+
+    def run(self, rule: SigmaRule, *, owned: bool = False) -> Conversion:
+        """Convert a copy of the rule (the rule itself when the caller hands it over with
+        ``owned``); ConversionError when the target cannot express it."""
+        spec, backend = self.spec, self.backend
+        # Processing pipelines rewrite the rule they are applied to.
+        working = rule if owned else copy.deepcopy(rule)
+        try:
+            queries = backend.convert_rule(working)
+        except SigmaError as error:
+            message = str(error.args[0]) if error.args else type(error).__name__
+            raise ConversionError(f"{rule_origin(rule)}: {spec.id}: {message}") from error
+        except NotImplementedError as error:
+            raise ConversionError(
+                f"{rule_origin(rule)}: {spec.id}: not supported: {error}"
+            ) from error
+        if len(queries) != 1:
+            raise ConversionError(
+                f"{rule_origin(rule)}: {spec.id}: "
+                f"the backend produced {len(queries)} queries, expected one"
+            )
+        return Conversion(str(queries[0]), backend.last_processing_pipeline, working)
+
+    def convert(self, rule: SigmaRule, *, owned: bool = False) -> str:
+        return self.run(rule, owned=owned).query
+
+
 def run_conversion(
     rule: SigmaRule, target: str, pipelines: Sequence[ProcessingPipeline] = ()
 ) -> Conversion:
     """Convert a copy of the rule for one target; ConversionError when it cannot. Extra
     ``pipelines`` (user_pipeline) join the target's by priority."""
-    spec = get_target(target)
-    backend = spec.backend(processing_pipeline=target_pipeline(spec, pipelines))
-    # Processing pipelines rewrite the rule they are applied to; convert a copy.
-    working = copy.deepcopy(rule)
-    try:
-        queries = backend.convert_rule(working)
-    except SigmaError as error:
-        message = str(error.args[0]) if error.args else type(error).__name__
-        raise ConversionError(f"{rule_origin(rule)}: {spec.id}: {message}") from error
-    except NotImplementedError as error:
-        raise ConversionError(f"{rule_origin(rule)}: {spec.id}: not supported: {error}") from error
-    if len(queries) != 1:
-        raise ConversionError(
-            f"{rule_origin(rule)}: {spec.id}: "
-            f"the backend produced {len(queries)} queries, expected one"
-        )
-    return Conversion(str(queries[0]), backend.last_processing_pipeline, working)
+    return Converter(target, pipelines).run(rule)
 
 
 def convert(rule: SigmaRule, target: str, pipelines: Sequence[ProcessingPipeline] = ()) -> str:

@@ -58,6 +58,11 @@ def _yaml_documents(text: str) -> list[Any]:
 
 def parse_rule(text: str, path: Path | None) -> SigmaRule:
     """Parse and validate one rule; conditions are parsed now so their errors surface here."""
+    return rule_from_document(rule_document(text, path), text, path)
+
+
+def rule_document(text: str, path: Path | None) -> dict[str, Any]:
+    """The rule's YAML mapping, checked to be one Sigma rule with a detection and condition."""
     try:
         documents = _yaml_documents(text)
     except yaml.MarkedYAMLError as error:
@@ -85,6 +90,12 @@ def parse_rule(text: str, path: Path | None) -> SigmaRule:
     if "condition" not in detection:
         line = _key_lines(yaml.compose(text)).get(("detection",))
         raise RuleError("'detection' has no 'condition'", path, line)
+    return document
+
+
+def rule_from_document(document: dict[str, Any], text: str, path: Path | None) -> SigmaRule:
+    """A SigmaRule built from its parsed mapping (a fresh object each call: conversions that
+    rewrite it can each take their own, which costs less than copying a built rule)."""
     location = SigmaRuleLocation(path) if path is not None else None
     try:
         rule = SigmaRule.from_dict(document, source=location)
