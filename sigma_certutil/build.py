@@ -128,7 +128,7 @@ def _convert_file(path: str, converters: dict[str, Converter]) -> tuple[str, dic
     except OSError as error:
         return path, {"error": f"{path}: cannot read: {error.strerror}"}
     except CertutilError as error:
-        return path, {"error": str(error)}
+        return path, {"error": str(error), "rule_hash": hashlib.sha256(raw).hexdigest()}
     queries: dict[str, str] = {}
     refused: dict[str, str] = {}
     for target, converter in converters.items():
@@ -174,7 +174,10 @@ def _reusable(out_dir: Path, manifest: dict[str, Any]) -> dict[str, dict[str, An
              "queries": {}, "refused": {}, "intact": True},
         )  # fmt: skip
         record["refused"][entry["target"]] = entry["message"]
-    return {source: record for source, record in by_source.items() if record.pop("intact")}
+    reusable = {source: record for source, record in by_source.items() if record.pop("intact")}
+    for entry in manifest.get("failed", []):  # rules that did not load: same file, same error
+        reusable[entry["source"]] = {"error": entry["message"], "rule_hash": entry["rule_hash"]}
+    return reusable
 
 
 def _plan(
@@ -244,11 +247,17 @@ def build(
         if same == (versions, target_ids):
             reuse = _reusable(out_dir, previous_manifest)
     refused_entries: list[dict[str, str]] = []
+    failed_entries: list[dict[str, str]] = []
     expected: dict[Path, str] = {}
     stems: dict[str, str] = {}
     for source, converted in _plan(sources, target_ids, pipelines, workers, progress, reuse):
         if "error" in converted:
             result.errors.append(converted["error"])
+            if "rule_hash" in converted:
+                failed_entries.append(
+                    {"source": source, "rule_hash": converted["rule_hash"],
+                     "message": converted["error"]}
+                )  # fmt: skip
             continue
         stem = safe_stem(Path(source))
         if stems.setdefault(stem, source) != source:  # two rules, one name: keep both apart
@@ -289,6 +298,7 @@ def build(
         "allow_unsupported": allow_unsupported,
         "outputs": [asdict(o) for o in result.outputs],
         "refused": refused_entries,
+        "failed": failed_entries,
         "deploy": deploy,
         "deploy_files": sorted(p.relative_to(out_dir.resolve()).as_posix() for p in deploy_files),
     }
