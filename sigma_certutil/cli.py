@@ -55,6 +55,24 @@ def _package_version() -> str:
         return "unknown"
 
 
+def _targets_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        dest="targets",
+        metavar="TARGET",
+        help=f"target id, repeatable or comma-separated ({', '.join(TARGETS)}); default: all",
+    )
+
+
+def _rules_and_targets(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "rules", nargs="*", metavar="RULE.yml", help="Sigma rule files (default: the bundled rule)"
+    )
+    _targets_option(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -70,15 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert Sigma rules to each target's query. With one target only the "
         "queries are printed.",
     )
-    convert_cmd.add_argument("rules", nargs="*", metavar="RULE.yml", help="Sigma rule files")
-    convert_cmd.add_argument(
-        "-t",
-        "--target",
-        action="append",
-        dest="targets",
-        metavar="TARGET",
-        help=f"target id, repeatable or comma-separated ({', '.join(TARGETS)}); default: all",
-    )
+    _rules_and_targets(convert_cmd)
     convert_cmd.add_argument(
         "--json",
         action="store_true",
@@ -93,8 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fields",
         help="show where each field of a rule lands in a target, and which pipeline steps did it",
     )
-    fields_cmd.add_argument("rules", nargs="*", metavar="RULE.yml", help="Sigma rule files")
-    fields_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
+    _rules_and_targets(fields_cmd)
     fields_cmd.add_argument("--json", action="store_true", help="print JSON")
     fields_cmd.set_defaults(handler=_fields_command)
 
@@ -105,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         "as each target's ingest stores them, and compare the matched events with the Sigma "
         "reference (the rule on the raw fields). Exit 1 when a target disagrees.",
     )
-    verify_cmd.add_argument("rules", nargs="*", metavar="RULE.yml", help="Sigma rule files")
+    _rules_and_targets(verify_cmd)
     verify_cmd.add_argument(
         "--events",
         nargs="+",
@@ -114,7 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="SigmaHQ regression JSON ({Event: {System, EventData}}) or JSON lines of EventData "
         "fields with EventID",
     )
-    verify_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
     verify_cmd.add_argument("--json", action="store_true", help="print JSON")
     verify_cmd.set_defaults(handler=_verify_command)
 
@@ -124,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build_cmd.add_argument("sources", nargs="+", metavar="RULES", help="rule folders or files")
     build_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
-    build_cmd.add_argument("-t", "--target", action="append", dest="targets", metavar="TARGET")
+    _targets_option(build_cmd)
     build_cmd.add_argument(
         "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
         help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
