@@ -21,7 +21,7 @@ from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
-from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString
+from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString, SpecialChars
 
 __all__ = ["CertutilEqlBackend", "CertutilKustoBackend", "CertutilLuceneBackend"]
 
@@ -129,6 +129,22 @@ class CertutilKustoBackend(_NumericInList, KustoBackend):
     """
 
     numeric_in_operator: ClassVar[str] = "in"
+
+    def convert_value_str(self, s: SigmaString | SigmaNumber, state: ConversionState) -> str:
+        # Defect answered: the stock backend escapes a literal '*' as '\*' and then removes
+        # every '\*', which also eats the second half of an escaped backslash before a
+        # literal star (Sigma '\\\*', "C:\*."), leaving '"...\*..."', an invalid KQL escape
+        # (analyzer KS001). KQL strings have no wildcards: only '\' and '"' need escaping.
+        value = s if isinstance(s, SigmaString) else SigmaString(str(s))
+        parts = []
+        for part in value.s:
+            if isinstance(part, str):
+                parts.append(part.replace("\\", "\\\\").replace('"', '\\"'))
+            elif part in (SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE):
+                parts.append("*")
+            else:
+                raise NotImplementedError(f"value part {part!r} has no KQL form")
+        return '"' + "".join(parts) + '"'
 
 
 class CertutilLuceneBackend(LuceneBackend):

@@ -78,3 +78,24 @@ def test_inbound_rule_reads_the_local_port() -> None:
         Case("outbound smb", False, event, xdr_action="ConnectionSuccess"),
     ]
     assert _matched_names(convert(rule, "kusto"), cases) == {"inbound smb"}
+
+
+def test_escaped_backslash_before_a_literal_star_stays_valid_kql() -> None:
+    """Sigma ':\\\\\\*.' is ':', a backslash, a literal '*' and '.': one valid KQL string."""
+    require_engine(kusto_analyzer_unavailable())
+    require_engine(duckdb_kql_unavailable())
+    rule = load_rule(
+        "title: x\nlogsource: {category: process_creation, product: windows}\n"
+        "detection:\n  sel:\n    CommandLine|contains: ':\\\\\\*.'\n  condition: sel\n"
+    )
+    query = convert(rule, "kusto")
+    assert 'ProcessCommandLine contains ":\\\\*."' in query
+    table = "DeviceProcessEvents"
+    [diagnostics] = analyze_kql([query], {table: xdr_table_columns(table)})
+    assert diagnostics == []
+    rows = [
+        {"ProcessCommandLine": r"rar a -r C:\*.docx", "ReportId": 0},
+        {"ProcessCommandLine": r"rar a -r C:\x.docx", "ReportId": 1},
+    ]
+    hits = run_kql(query, table, xdr_table_columns(table), rows)
+    assert [int(str(hit["ReportId"])) for hit in hits] == [0]
