@@ -4,6 +4,16 @@ Layout: ``OUT/<target>/<rule-file-stem>.<ext>`` and ``OUT/manifest.json``. A rul
 one query per target (a rule that would yield several fails and is listed). Unchanged outputs
 are not rewritten; outputs of rules that are gone are removed; every file is written to a
 temporary name and renamed.
+
+Speed, for folders of thousands of rules rebuilt on every commit:
+
+- A rule whose file is unchanged (same content hash, and pipelines and versions as the
+  manifest records) is not converted again, and its outputs are not rewritten.
+- ``OUT/.sigma-certutil/state.json`` remembers each rule's and output's file status (size,
+  mtime, ctime, inode), as git's index does, so a rebuild reads no file whose status is
+  unchanged. Without it (a fresh clone) the hashes decide; the folder ignores itself in git.
+- Conversions run in worker processes that build their converters once, parse each rule once
+  and convert a copy per target, and write their own output files.
 """
 
 from __future__ import annotations
@@ -12,34 +22,34 @@ import difflib
 import hashlib
 import json
 import os
+import pickle
 import re
 import sys
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sigma_certutil.convert import Converter
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
 from sigma_certutil.output import write_atomic
-from sigma_certutil.pipelines import pipeline_dir, user_pipeline
-from sigma_certutil.rules import load_rule, rule_document, rule_from_document
 from sigma_certutil.targets import TARGETS
+from sigma_certutil.versions import build_versions
+
+if TYPE_CHECKING:
+    from sigma.rule import SigmaRule
 
 MANIFEST = "manifest.json"
-_BACKEND_PACKAGES = {
-    "splunk": "pysigma-backend-splunk",
-    "lucene": "pysigma-backend-elasticsearch",
-    "eql": "pysigma-backend-elasticsearch",
-    "esql": "pysigma-backend-elasticsearch",
-    "kusto": "pysigma-backend-kusto",
-}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+STATE = Path(".sigma-certutil") / "state.json"
+_STATE_FORMAT = 1
+
+# A file's status as git's index keeps it: size, mtime, ctime, inode.
+Status = list[int]
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
+    """One query file, as the manifest lists it."""
+
     rule_id: str
     title: str
     source: str
@@ -64,161 +74,318 @@ class BuildResult:
         return bool(self.errors)
 
 
-def rule_files(sources: Sequence[str | Path]) -> list[Path]:
+@dataclass
+class _Query:
+    """One output file of a rule: its path under OUT, hash, and what the build did with it."""
+
+    path: str
+    query_hash: str
+    query: str | None = None  # the text, when this build converted the rule
+    status: str = "unchanged"  # unchanged | written | differs
+    current: str | None = None  # the file's text, when it differs (check)
+    stat: Status | None = None
+
+
+@dataclass
+class _Rule:
+    """What one rule file gave: its queries per target, refusals, or the error that stopped it."""
+
+    source: str
+    rule_hash: str
+    rule_id: str = ""
+    title: str = ""
+    queries: dict[str, _Query] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every worker needs: the targets, the user's pipelines, where to write."""
+
+    targets: tuple[str, ...]
+    pipelines: tuple[str, ...]
+    out_dir: str
+    check: bool
+
+
+def rule_files(sources: Sequence[str | Path]) -> list[str]:
     """Every rule file under the given folders (recursively) and files, sorted."""
-    found: set[Path] = set()
-    for source in map(Path, sources):
-        if source.is_dir():
-            found.update(p for p in source.rglob("*") if p.suffix in (".yml", ".yaml"))
-        elif source.exists():
+    found: set[str] = set()
+    for source in map(str, sources):
+        if os.path.isdir(source):
+            for folder, _, names in os.walk(source):
+                found.update(
+                    os.path.join(folder, name) for name in names if name.endswith((".yml", ".yaml"))
+                )
+        elif os.path.exists(source):
             found.add(source)
         else:
-            raise RuleError("no such file or folder", source)
+            raise RuleError("no such file or folder", Path(source))
     return sorted(found)
 
 
-def safe_stem(path: Path) -> str:
+def safe_stem(path: str | Path) -> str:
     """A file name made only of letters, digits, '.', '_' and '-', never starting with '.'."""
-    stem = re.sub(r"[^A-Za-z0-9._-]", "_", path.stem).lstrip(".") or "rule"
+    name = os.path.basename(path)
+    stem = name[: name.rfind(".")] if name.rfind(".") > 0 else name
+    stem = _UNSAFE.sub("_", stem).lstrip(".") or "rule"
     return stem[:120]
 
 
-def _versions(targets: Sequence[str], pipelines: Sequence[str | Path] = ()) -> dict[str, str]:
-    def of(package: str) -> str:
-        try:
-            return version(package)
-        except PackageNotFoundError:
-            return "unknown"
-
-    digest = hashlib.sha256()
-    folder = pipeline_dir()
-    for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".yml")):
-        digest.update((folder / name).read_bytes())
-    packages = {"sigma-certutil", "pysigma", *(_BACKEND_PACKAGES[t] for t in targets)}
-    versions = {
-        **{package: of(package) for package in sorted(packages)},
-        "pipelines": digest.hexdigest()[:16],
-    }
-    if pipelines:
-        own = hashlib.sha256(b"".join(Path(p).read_bytes() for p in pipelines))
-        versions["own_pipelines"] = own.hexdigest()[:16]
-    return versions
+def _stems(files: Sequence[str]) -> dict[str, str]:
+    """Each rule file's output name; of two files with one name, the later one (in sorted
+    order) gets a suffix from its path."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for source in files:
+        stem = safe_stem(source)
+        if stem in taken:
+            stem = f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
+        taken.add(stem)
+        stems[source] = stem
+    return stems
 
 
-def _convert_files(
-    paths: Sequence[str], targets: Sequence[str], pipelines: Sequence[str]
-) -> list[tuple[str, dict[str, Any]]]:
-    """Worker: rule files to every target, with one converter per target for the whole chunk
-    and a freshly built rule per conversion. Errors come back as text, never raised."""
+def _status(path: str | Path) -> Status | None:
     try:
-        converters = {t: Converter(t, [user_pipeline(p) for p in pipelines]) for t in targets}
-    except CertutilError as error:
-        return [(path, {"error": str(error)}) for path in paths]
-    return [_convert_file(path, converters) for path in paths]
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def _convert_file(path: str, converters: dict[str, Converter]) -> tuple[str, dict[str, Any]]:
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# Worker side ------------------------------------------------------------------------------
+
+# A rule to each target's query, or the ConversionError that says why there is none.
+RuleConverter = Callable[["SigmaRule"], dict[str, "str | ConversionError"]]
+
+# The converter of a worker process, built once by _start_worker: one backend and pipeline
+# per target serve every rule the process converts (building them takes ~20 ms).
+_worker: list[tuple[RuleConverter, _Job]] = []
+
+
+def _converter(job: _Job) -> RuleConverter:
+    """Shared steps applied once for all targets; with the user's own pipelines (whose
+    variables every step may read), each target's pipeline on its own copy of the rule."""
+    if not job.pipelines:
+        from sigma_certutil.shared_steps import SharedConverter
+
+        return SharedConverter(job.targets).convert
+    from sigma_certutil.conversion import Converter
+    from sigma_certutil.pipelines import user_pipeline
+
+    own = [user_pipeline(p) for p in job.pipelines]
+    converters = {target: Converter(target, own) for target in job.targets}
+
+    def convert(rule: SigmaRule) -> dict[str, str | ConversionError]:
+        # Unpickling a copy costs less than parsing the rule again.
+        parsed = pickle.dumps(rule, protocol=pickle.HIGHEST_PROTOCOL)
+        results: dict[str, str | ConversionError] = {}
+        for target, converter in converters.items():
+            try:
+                results[target] = converter.convert(pickle.loads(parsed), owned=True)
+            except ConversionError as error:
+                results[target] = error
+        return results
+
+    return convert
+
+
+def _start_worker(job: _Job) -> None:
+    _worker[:] = [(_converter(job), job)]
+
+
+def _worker_chunk(chunk: Sequence[tuple[str, str]]) -> list[_Rule]:
+    convert, job = _worker[0]
+    return [_convert_rule(source, stem, convert, job) for source, stem in chunk]
+
+
+def _convert_rule(source: str, stem: str, convert: RuleConverter, job: _Job) -> _Rule:
+    """Convert one rule file to every target and settle its output files. Errors come back in
+    the record, never raised."""
+    from sigma_certutil.rules import rule_document, rule_from_document
+
+    path = Path(source)
     try:
-        raw = Path(path).read_bytes()
-        text = raw.decode("utf-8")
-        document = rule_document(text, Path(path))
-        rule = rule_from_document(document, text, Path(path))
-    except UnicodeDecodeError:
-        return path, {"error": f"{path}: not a text file (invalid UTF-8)"}
+        raw = path.read_bytes()
     except OSError as error:
-        return path, {"error": f"{path}: cannot read: {error.strerror}"}
+        return _Rule(source, "", error=f"{source}: cannot read: {error.strerror}")
+    record = _Rule(source, _hash(raw))
+    try:
+        text = raw.decode("utf-8")
+        rule = rule_from_document(rule_document(text, path), text, path)
+    except UnicodeDecodeError:
+        record.error = f"{source}: not a text file (invalid UTF-8)"
+        return record
     except CertutilError as error:
-        return path, {"error": str(error), "rule_hash": hashlib.sha256(raw).hexdigest()}
-    queries: dict[str, str] = {}
-    refused: dict[str, str] = {}
-    for target, converter in converters.items():
-        try:
-            fresh = rule_from_document(document, text, Path(path))
-            queries[target] = converter.convert(fresh, owned=True)
-        except ConversionError as error:
-            refused[target] = str(error)
-        except CertutilError as error:
-            return path, {"error": str(error)}
-    return path, {
-        "id": str(rule.id or ""),
-        "title": rule.title,
-        "rule_hash": hashlib.sha256(raw).hexdigest(),
-        "queries": queries,
-        "refused": refused,
-    }
-
-
-def _reusable(out_dir: Path, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """What the previous build produced per rule file, when its output files are intact: a
-    rule whose file hash is unchanged is not converted again."""
-    by_source: dict[str, dict[str, Any]] = {}
-    for entry in manifest.get("outputs", []):
-        path = out_dir / entry["path"]
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
-            text = None
-        record = by_source.setdefault(
-            entry["source"],
-            {"id": entry["rule_id"], "title": entry["title"], "rule_hash": entry["rule_hash"],
-             "queries": {}, "refused": {}, "intact": True},
-        )  # fmt: skip
-        if text is None or hashlib.sha256(text.encode()).hexdigest() != entry["query_hash"]:
-            record["intact"] = False
+        record.error = str(error)
+        return record
+    record.rule_id, record.title = str(rule.id or ""), rule.title
+    try:
+        results = convert(rule)
+    except CertutilError as error:
+        record.error = str(error)
+        return record
+    except Exception as error:  # a backend defect on one rule must not stop the build
+        record.error = f"{source}: internal error: {type(error).__name__}: {error}"
+        return record
+    for target, result in results.items():
+        if isinstance(result, ConversionError):
+            record.refused[target] = str(result)
         else:
-            record["queries"][entry["target"]] = text[:-1] if text.endswith("\n") else text
-    for entry in manifest.get("refused", []):
-        record = by_source.setdefault(
+            relative = f"{target}/{stem}.{TARGETS[target].extension}"
+            record.queries[target] = _settle(job, relative, result + "\n")
+    return record
+
+
+def _settle(job: _Job, relative: str, text: str) -> _Query:
+    """Compare a query file with what is on disk; write it unless it is the same (or only
+    report the difference, in check mode)."""
+    path = os.path.join(job.out_dir, relative)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            current: str | None = handle.read()
+    except (OSError, UnicodeDecodeError):
+        current = None
+    result = _Query(relative, _hash(text.encode()), query=text)
+    if current == text:
+        result.stat = _status(path)
+    elif job.check:
+        result.status, result.current = "differs", current
+    else:
+        write_atomic(path, text)
+        result.status, result.stat = "written", _status(path)
+    return result
+
+
+# Main side --------------------------------------------------------------------------------
+
+
+def _previous(
+    manifest: dict[str, Any], versions: dict[str, str], targets: list[str]
+) -> dict[str, _Rule]:
+    """What the last build produced per rule file, from its manifest, when it was made by the
+    same versions, pipelines and targets."""
+    if (manifest.get("versions"), manifest.get("targets")) != (versions, targets):
+        return {}
+    rules: dict[str, _Rule] = {}
+    for entry in manifest.get("outputs", []):
+        record = rules.setdefault(
             entry["source"],
-            {"id": entry["rule_id"], "title": entry["title"], "rule_hash": entry["rule_hash"],
-             "queries": {}, "refused": {}, "intact": True},
-        )  # fmt: skip
-        record["refused"][entry["target"]] = entry["message"]
-    reusable = {source: record for source, record in by_source.items() if record.pop("intact")}
+            _Rule(entry["source"], entry["rule_hash"], entry["rule_id"], entry["title"]),
+        )
+        record.queries[entry["target"]] = _Query(entry["path"], entry["query_hash"])
+    for entry in manifest.get("refused", []):
+        record = rules.setdefault(
+            entry["source"],
+            _Rule(entry["source"], entry["rule_hash"], entry["rule_id"], entry["title"]),
+        )
+        record.refused[entry["target"]] = entry["message"]
     for entry in manifest.get("failed", []):  # rules that did not load: same file, same error
-        reusable[entry["source"]] = {"error": entry["message"], "rule_hash": entry["rule_hash"]}
-    return reusable
+        rules[entry["source"]] = _Rule(entry["source"], entry["rule_hash"], error=entry["message"])
+    return rules
+
+
+def _read_state(out_dir: Path) -> dict[str, Any]:
+    try:
+        state: dict[str, Any] = json.loads((out_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if state.get("format") == _STATE_FORMAT else {}
+
+
+def _intact(record: _Rule, stem: str, out_dir: str, known: dict[str, list[int]]) -> bool:
+    """A reused rule's output files are where this build puts them and hold what the manifest
+    says (by file status when the state knows it, else by content hash)."""
+    for target, query in record.queries.items():
+        if query.path != f"{target}/{stem}.{TARGETS[target].extension}":
+            return False
+        path = os.path.join(out_dir, query.path)
+        status = _status(path)
+        if status is None:
+            return False
+        if status != known.get(query.path):
+            try:
+                with open(path, "rb") as handle:
+                    if _hash(handle.read()) != query.query_hash:
+                        return False
+            except OSError:
+                return False
+        query.stat = status
+    return True
 
 
 def _plan(
-    sources: Sequence[str | Path],
-    targets: Sequence[str],
-    pipelines: Sequence[str | Path],
-    workers: int | None,
-    progress: Callable[[int, int], None] | None,
-    reuse: dict[str, dict[str, Any]],
-) -> list[tuple[str, dict[str, Any]]]:
-    all_files = [str(p) for p in rule_files(sources)]
-    kept: list[tuple[str, dict[str, Any]]] = []
-    files = []
-    for path in all_files:
-        previous = reuse.get(path)
-        if (
-            previous
-            and previous["rule_hash"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        ):
-            kept.append((path, previous))
+    files: list[str],
+    stems: dict[str, str],
+    out_dir: Path,
+    previous: dict[str, _Rule],
+    state: dict[str, Any],
+) -> tuple[list[_Rule], list[tuple[str, str]], dict[str, Status]]:
+    """Which rules the last build already settled, which to convert, and each file's status."""
+    known_rules: dict[str, list[int]] = state.get("rules", {})
+    known_files: dict[str, list[int]] = state.get("files", {})
+    kept: list[_Rule] = []
+    work: list[tuple[str, str]] = []
+    statuses: dict[str, Status] = {}
+    for source in files:
+        status = _status(source)
+        record = previous.get(source)
+        if status is not None:
+            statuses[source] = status
+        if record is None or status is None:
+            work.append((source, stems[source]))
+            continue
+        if status != known_rules.get(source):
+            try:
+                with open(source, "rb") as handle:
+                    same = _hash(handle.read()) == record.rule_hash
+                if not same:
+                    work.append((source, stems[source]))
+                    continue
+            except OSError:
+                work.append((source, stems[source]))
+                continue
+        if record.error is not None or _intact(record, stems[source], str(out_dir), known_files):
+            kept.append(record)
         else:
-            files.append(path)
-    args = ([*targets], [str(p) for p in pipelines])
-    done: list[tuple[str, dict[str, Any]]] = kept
-    workers = workers or os.cpu_count() or 1
-    # Chunks, so each worker builds its converters once for many rules.
-    size = max(1, min(64, len(files) // (workers * 4) or 1))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    if workers == 1 or len(chunks) < 2:
-        for chunk in chunks:
-            done.extend(_convert_files(chunk, *args))
+            work.append((source, stems[source]))
+    return kept, work, statuses
+
+
+def _convert(
+    work: list[tuple[str, str]],
+    job: _Job,
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[_Rule]:
+    """Convert the rules, in worker processes when there are enough of them."""
+    if not work:
+        return
+    workers = min(workers or os.cpu_count() or 1, max(1, len(work) // 8))
+    if workers <= 1:
+        convert = _converter(job)
+        for source, stem in work:
+            yield _convert_rule(source, stem, convert, job)
             if progress:
-                progress(len(done), len(all_files))
-        return sorted(done)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        repeated = ([argument] * len(chunks) for argument in args)
-        for converted in pool.map(_convert_files, chunks, *repeated):
-            done.extend(converted)
+                progress(1)
+        return
+    import multiprocessing
+
+    # pySigma and the pipeline files, loaded before the workers start, are theirs for free.
+    _converter(job)
+    size = max(1, min(32, len(work) // (workers * 8)))
+    chunks = [work[i : i + size] for i in range(0, len(work), size)]
+    with multiprocessing.Pool(workers, _start_worker, (job,)) as pool:
+        for records in pool.imap(_worker_chunk, chunks):
+            yield from records
             if progress:
-                progress(len(done), len(all_files))
-    return sorted(done)
+                progress(len(records))
 
 
 def build(
@@ -236,119 +403,247 @@ def build(
     """Build (or, with ``check``, compare without writing) every rule under ``sources``."""
     out_dir = Path(out)
     target_ids = list(targets or TARGETS)
-    for pipeline in pipelines:
-        user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
+    if pipelines:
+        from sigma_certutil.pipelines import user_pipeline
+
+        for pipeline in pipelines:
+            user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
+    versions = build_versions(target_ids, pipelines)
+    options = [versions, [str(p) for p in sources], [str(p) for p in pipelines], target_ids,
+               allow_unsupported, deploy]  # fmt: skip
+    files = rule_files(sources)
+    stems = _stems(files)
+    manifest = read_manifest(out_dir) if (out_dir / MANIFEST).exists() else {}
+    previous = _previous(manifest, versions, target_ids)
+    state = _read_state(out_dir) if previous else {}
+    kept, work, statuses = _plan(files, stems, out_dir, previous, state)
+
+    root = out_dir.resolve()
+    for target in target_ids:
+        folder = out_dir / target
+        if not check:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise OutputError(f"{folder}: cannot create: {error.strerror}") from error
+        # Names are sanitised; this stops a symbolic link from taking the files elsewhere.
+        if folder.exists() and not folder.resolve().is_relative_to(root):
+            raise OutputError(f"{folder}: leaves {out_dir}")
+    job = _Job(tuple(target_ids), tuple(map(str, pipelines)), str(out_dir), check)
+    done = len(kept)
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, len(files))
+
+    records = {record.source: record for record in kept}
+    for record in _convert(work, job, workers, step if progress else None):
+        records[record.source] = record
+    if progress and not work:
+        progress(len(files), len(files))
+    ordered = [records[source] for source in files if source in records]
     result = BuildResult()
-    versions = _versions(target_ids, pipelines)
-    reuse: dict[str, dict[str, Any]] = {}
-    if (out_dir / MANIFEST).exists():
-        previous_manifest = read_manifest(out_dir)
-        same = (previous_manifest.get("versions"), previous_manifest.get("targets"))
-        if same == (versions, target_ids):
-            reuse = _reusable(out_dir, previous_manifest)
-    refused_entries: list[dict[str, str]] = []
-    failed_entries: list[dict[str, str]] = []
-    expected: dict[Path, str] = {}
-    stems: dict[str, str] = {}
-    for source, converted in _plan(sources, target_ids, pipelines, workers, progress, reuse):
-        if "error" in converted:
-            result.errors.append(converted["error"])
-            if "rule_hash" in converted:
-                failed_entries.append(
-                    {"source": source, "rule_hash": converted["rule_hash"],
-                     "message": converted["error"]}
-                )  # fmt: skip
-            continue
-        stem = safe_stem(Path(source))
-        if stems.setdefault(stem, source) != source:  # two rules, one name: keep both apart
-            stem = f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
-        for target, message in converted["refused"].items():
-            (result.skipped if allow_unsupported else result.errors).append(message)
-            refused_entries.append(
-                {"source": source, "rule_id": converted["id"], "title": converted["title"],
-                 "rule_hash": converted["rule_hash"], "target": target, "message": message}
-            )  # fmt: skip
-        for target, query in converted["queries"].items():
-            relative = Path(target) / f"{stem}.{TARGETS[target].extension}"
-            path = (out_dir / relative).resolve()
-            if not path.is_relative_to(out_dir.resolve()):
-                result.errors.append(f"{source}: {target}: output path leaves {out_dir}")
-                continue
-            text = query + "\n"
-            expected[path] = text
-            result.outputs.append(
-                Output(
-                    converted["id"],
-                    converted["title"],
-                    source,
-                    converted["rule_hash"],
-                    target,
-                    relative.as_posix(),
-                    hashlib.sha256(text.encode()).hexdigest(),
-                )
-            )
-    deploy_files = _deployables(out_dir, result, expected) if deploy else {}
-    expected.update(deploy_files)
-    manifest = {
-        "versions": versions,
-        # What `sigma-certutil check OUT` rebuilds from (paths as given, from the same folder).
-        "sources": [str(source) for source in sources],
-        "pipelines": [str(pipeline) for pipeline in pipelines],
-        "targets": target_ids,
-        "allow_unsupported": allow_unsupported,
-        "outputs": [asdict(o) for o in result.outputs],
-        "refused": refused_entries,
-        "failed": failed_entries,
-        "deploy": deploy,
-        "deploy_files": sorted(p.relative_to(out_dir.resolve()).as_posix() for p in deploy_files),
-    }
-    expected[(out_dir / MANIFEST).resolve()] = json.dumps(manifest, indent=2) + "\n"
-    previous = _previous_outputs(out_dir)
-    for path, text in sorted(expected.items()):
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            result.unchanged += 1
-            continue
-        shown = path.relative_to(out_dir.resolve()).as_posix()
-        if check:
-            result.diffs[shown] = "".join(
-                difflib.unified_diff(
-                    (current or "").splitlines(keepends=True),
-                    text.splitlines(keepends=True),
-                    fromfile=f"{shown} (committed)",
-                    tofile=f"{shown} (built now)",
-                )
-            )
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
-        result.written.append(shown)
-    for stale in sorted(previous - set(expected)):
-        shown = stale.relative_to(out_dir.resolve()).as_posix()
-        if check:
-            result.diffs[shown] = f"{shown}: no rule produces this file any more\n"
-        else:
-            stale.unlink(missing_ok=True)
-            result.removed.append(shown)
+    _collect(result, ordered, allow_unsupported)
+    expected = {query.path for record in ordered for query in record.queries.values()}
+    deploy_texts = _deployables(out_dir, result, records) if deploy else {}
+    for relative, text in deploy_texts.items():
+        _record_file(result, out_dir, relative, text, check)
+    expected.update(deploy_texts)
+    if not work and not deploy and _unchanged_inputs(out_dir, state, options, files, statuses):
+        result.unchanged += 1  # the manifest would come out the same
+    else:
+        text = _manifest_text(options, result, ordered, deploy_texts)
+        _record_file(result, out_dir, MANIFEST, text, check)
+    expected.add(MANIFEST)
+    _remove_stale(result, out_dir, manifest, expected, check)
+    if not check:
+        _write_state(out_dir, state, options, files, statuses, ordered)
     return result
 
 
-def _deployables(out_dir: Path, result: BuildResult, queries: dict[Path, str]) -> dict[Path, str]:
+def _collect(result: BuildResult, records: list[_Rule], allow_unsupported: bool) -> None:
+    """The result's outputs, errors and counts from every rule's record."""
+    for record in records:
+        if record.error is not None:
+            result.errors.append(record.error)
+            continue
+        for message in record.refused.values():
+            (result.skipped if allow_unsupported else result.errors).append(message)
+        for target, query in record.queries.items():
+            result.outputs.append(
+                Output(
+                    record.rule_id, record.title, record.source, record.rule_hash, target,
+                    query.path, query.query_hash,
+                )
+            )  # fmt: skip
+            if query.status == "written":
+                result.written.append(query.path)
+            elif query.status == "differs":
+                result.diffs[query.path] = _diff(query.path, query.current, query.query or "")
+            else:
+                result.unchanged += 1
+
+
+def _diff(shown: str, current: str | None, text: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            (current or "").splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile=f"{shown} (committed)",
+            tofile=f"{shown} (built now)",
+        )
+    )
+
+
+def _record_file(result: BuildResult, out_dir: Path, relative: str, text: str, check: bool) -> None:
+    """Write one file of the main process (manifest, deployables) unless it is unchanged."""
+    path = out_dir / relative
+    try:
+        current: str | None = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current == text:
+        result.unchanged += 1
+    elif check:
+        result.diffs[relative] = _diff(relative, current, text)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+        result.written.append(relative)
+
+
+def _unchanged_inputs(
+    out_dir: Path,
+    state: dict[str, Any],
+    options: list[Any],
+    files: list[str],
+    statuses: dict[str, Status],
+) -> bool:
+    """Same options, the same rule files unchanged since the last build, and its manifest as
+    it left it: the manifest would come out the same."""
+    known: dict[str, list[int]] = state.get("rules", {})
+    if state.get("options") != options or len(known) != len(files):
+        return False
+    if any(statuses.get(source) != known.get(source) for source in files):
+        return False
+    manifest = _status(out_dir / MANIFEST)
+    return manifest is not None and manifest == state.get("files", {}).get(MANIFEST)
+
+
+def _manifest_text(
+    options: list[Any], result: BuildResult, records: list[_Rule], deploy_texts: dict[str, str]
+) -> str:
+    """The manifest: indented like ``json.dumps(indent=2)`` at the top, one line per output,
+    refusal and failure (a rule change is a one-line diff, and writing it is fast)."""
+    versions, sources, pipelines, targets, allow_unsupported, deploy = options
+    refused = [
+        {"source": r.source, "rule_id": r.rule_id, "title": r.title, "rule_hash": r.rule_hash,
+         "target": target, "message": message}
+        for r in records if r.error is None
+        for target, message in r.refused.items()
+    ]  # fmt: skip
+    failed = [
+        {"source": r.source, "rule_hash": r.rule_hash, "message": r.error}
+        for r in records
+        if r.error is not None and r.rule_hash
+    ]
+    head = {
+        "versions": versions,
+        # What `sigma-certutil check OUT` rebuilds from (paths as given, from the same folder).
+        "sources": sources,
+        "pipelines": pipelines,
+        "targets": targets,
+        "allow_unsupported": allow_unsupported,
+    }
+    lists = {
+        "outputs": [output._asdict() for output in result.outputs],
+        "refused": refused,
+        "failed": failed,
+    }
+    tail = {"deploy": deploy, "deploy_files": sorted(deploy_texts)}
+    parts = [f'  "{k}": {_indented(v)}' for k, v in head.items()]
+    for key, entries in lists.items():
+        lines = ",\n".join(f"    {json.dumps(entry, ensure_ascii=False)}" for entry in entries)
+        parts.append(f'  "{key}": [\n{lines}\n  ]' if entries else f'  "{key}": []')
+    parts.extend(f'  "{k}": {_indented(v)}' for k, v in tail.items())
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _indented(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
+def _remove_stale(
+    result: BuildResult, out_dir: Path, manifest: dict[str, Any], expected: set[str], check: bool
+) -> None:
+    """Files the last build wrote (from its manifest) that no rule produces now: the only
+    files a build may remove."""
+    listed = {str(entry.get("path", "")) for entry in manifest.get("outputs", [])}
+    listed.update(map(str, manifest.get("deploy_files", [])))
+    root = out_dir.resolve()
+    for relative in sorted(listed - expected):
+        path = (out_dir / relative).resolve()
+        if not path.is_relative_to(root) or path == root:
+            continue
+        if check:
+            result.diffs[relative] = f"{relative}: no rule produces this file any more\n"
+        else:
+            path.unlink(missing_ok=True)
+            result.removed.append(relative)
+
+
+def _write_state(
+    out_dir: Path,
+    previous: dict[str, Any],
+    options: list[Any],
+    files: list[str],
+    statuses: dict[str, Status],
+    records: list[_Rule],
+) -> None:
+    """Remember the options and the status of every rule and output file, for the next build
+    (only a cache: without it the next build hashes instead)."""
+    outputs = {q.path: q.stat for record in records for q in record.queries.values() if q.stat}
+    manifest = _status(out_dir / MANIFEST)
+    if manifest is not None:
+        outputs[MANIFEST] = manifest
+    state = {
+        "format": _STATE_FORMAT,
+        "options": options,
+        "rules": {source: statuses[source] for source in files if source in statuses},
+        "files": outputs,
+    }
+    if state == previous:
+        return
+    folder = out_dir / STATE.parent
+    try:
+        folder.mkdir(exist_ok=True)
+        if not (folder / ".gitignore").exists():
+            write_atomic(folder / ".gitignore", "# Local build state, not part of the output.\n*\n")
+        write_atomic(out_dir / STATE, json.dumps(state, separators=(",", ":")))
+    except (OSError, OutputError):
+        pass
+
+
+def _deployables(out_dir: Path, result: BuildResult, records: dict[str, _Rule]) -> dict[str, str]:
     """OUT/deploy/: savedsearches.conf (splunk), elastic-<target>.ndjson (Kibana rule import,
     one file per Elastic language: a rule id may appear once per file), and one Azure-Sentinel
-    analytics rule per kusto query in sentinel/<rule-file-stem>.yaml."""
+    analytics rule per kusto query in deploy/sentinel/<rule-file-stem>.yaml."""
     from sigma_certutil.deploy import FORMATS, Deployable
+    from sigma_certutil.rules import load_rule
 
     rules: dict[str, Any] = {}
     by_target: dict[str, list[tuple[Output, Deployable]]] = {}
     for output in result.outputs:
         if output.source not in rules:
             rules[output.source] = load_rule(output.source)
-        query = queries[(out_dir / output.path).resolve()].rstrip("\n")
-        item = Deployable(rules[output.source], output.target, query)
+        query = records[output.source].queries[output.target].query
+        if query is None:
+            query = (out_dir / output.path).read_text(encoding="utf-8")
+        item = Deployable(rules[output.source], output.target, query.rstrip("\n"))
         by_target.setdefault(output.target, []).append((output, item))
-    files: dict[Path, str] = {}
-    root = out_dir.resolve() / "deploy"
+    files: dict[str, str] = {}
     for format_id, spec in FORMATS.items():
         for target in sorted(spec.targets & set(by_target)):
             items = by_target[target]
@@ -356,12 +651,12 @@ def _deployables(out_dir: Path, result: BuildResult, queries: dict[Path, str]) -
                 if spec.one_rule_per_file:
                     for output, item in items:
                         name = f"{Path(output.path).stem}.{spec.extension}"
-                        files[root / "sentinel" / name] = spec.write([item])
+                        files[f"deploy/sentinel/{name}"] = spec.write([item])
                 elif format_id == "splunk-savedsearches":
-                    files[root / "savedsearches.conf"] = spec.write([i for _, i in items])
+                    files["deploy/savedsearches.conf"] = spec.write([i for _, i in items])
                 else:
                     name = f"elastic-{target}.{spec.extension}"
-                    files[root / name] = spec.write([i for _, i in items])
+                    files[f"deploy/{name}"] = spec.write([i for _, i in items])
             except CertutilError as error:
                 result.errors.append(f"{format_id}: {error}")
     return files
@@ -376,25 +671,6 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as error:
         raise OutputError(f"{manifest}: unreadable manifest: {error}") from error
     return data
-
-
-def _previous_outputs(out_dir: Path) -> set[Path]:
-    """Files the last build wrote (from its manifest): the only files a build may remove."""
-    manifest = out_dir / MANIFEST
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return set()
-    except (OSError, json.JSONDecodeError) as error:
-        raise OutputError(f"{manifest}: unreadable manifest: {error}") from error
-    root = out_dir.resolve()
-    found = set()
-    listed = [str(e.get("path", "")) for e in data.get("outputs", [])]
-    for relative in [*listed, *map(str, data.get("deploy_files", []))]:
-        path = (out_dir / relative).resolve()
-        if path.is_relative_to(root) and path != root:
-            found.add(path)
-    return found
 
 
 def terminal_progress(done: int, total: int) -> None:

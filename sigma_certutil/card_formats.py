@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 
-from sigma_certutil.explain import IndicatorValue, RuleCard
+from sigma_certutil.rule_card import IndicatorValue, RuleCard
 
 
 def _value(value: IndicatorValue) -> str:

@@ -12,17 +12,20 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from sigma.rule import SigmaRule
-
-from sigma_certutil.convert import convert, get_target
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
-from sigma_certutil.fields import FieldRoute, field_routes
 from sigma_certutil.output import write_atomic
-from sigma_certutil.rules import load_bundled_rule, load_rule
-from sigma_certutil.targets import TARGETS
+from sigma_certutil.targets import TARGETS, get_target
+from sigma_certutil.versions import installed_versions
+
+if TYPE_CHECKING:
+    from sigma.rule import SigmaRule
+
+    from sigma_certutil.fields import FieldRoute
+
+# Commands import what they use (pySigma above all) when they run: `build` with nothing to
+# convert, `targets` and `--help` start without it.
 
 EXIT_OK = 0
 EXIT_CONVERSION = 1
@@ -49,10 +52,7 @@ class _Converted:
 
 
 def _package_version() -> str:
-    try:
-        return version("sigma-certutil")
-    except PackageNotFoundError:
-        return "unknown"
+    return installed_versions(["sigma-certutil"])["sigma-certutil"]
 
 
 def _targets_option(command: argparse.ArgumentParser) -> None:
@@ -194,6 +194,8 @@ def _target_ids(requested: Sequence[str] | None) -> list[str]:
 
 
 def _convert_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.conversion import convert
+
     target_ids = _target_ids(args.targets)
     converted: list[_Converted] = []
     errors: list[CertutilError] = []
@@ -245,6 +247,8 @@ def _readable(converted: Sequence[_Converted]) -> str:
 
 
 def _load_rules(paths: Sequence[str], errors: list[CertutilError]) -> list[tuple[str, SigmaRule]]:
+    from sigma_certutil.rules import load_bundled_rule, load_rule
+
     if not paths:
         return [(BUNDLED, load_bundled_rule())]
     rules = []
@@ -263,6 +267,8 @@ def _exit_code(errors: Sequence[CertutilError]) -> int:
 
 
 def _fields_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.fields import field_routes
+
     target_ids = _target_ids(args.targets)
     errors: list[CertutilError] = []
     found: list[tuple[str, str, FieldRoute]] = []
@@ -417,7 +423,8 @@ def _explain_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sigma_certutil.card_formats import FORMATS
-    from sigma_certutil.explain import explain
+    from sigma_certutil.rule_card import explain
+    from sigma_certutil.rules import load_rule
 
     rule = load_rule(args.rule) if args.rule else None
     card = explain(rule, corpus=Path(args.corpus) if args.corpus else None)

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 from sigma.rule import SigmaRule
 
-from sigma_certutil.convert import convert, rule_origin
+from sigma_certutil.conversion import convert, rule_origin
 from sigma_certutil.errors import ConversionError, OutputError, TargetError
-from sigma_certutil.explain import attack_table
+from sigma_certutil.rule_card import attack_table
 from sigma_certutil.targets import TARGETS
 
 SPLUNK_TARGETS = frozenset({"splunk"})

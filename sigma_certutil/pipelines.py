@@ -8,16 +8,17 @@ from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
-
-import yaml
-from sigma.exceptions import SigmaError
-from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
-from sigma.processing.pipeline import ProcessingPipeline
+from typing import TYPE_CHECKING, Any
 
 from sigma_certutil.errors import RuleError
-from sigma_certutil.targets import Target
-from sigma_certutil.transformations import PYTHON_STEPS, sysmon_rule_pipeline
+
+if TYPE_CHECKING:
+    from sigma.processing.pipeline import ProcessingPipeline
+
+    from sigma_certutil.targets import Target
+
+# pySigma and the steps built on it are imported where a pipeline is built: a build that
+# converts nothing (only pipeline_dir() for the versions) needs neither.
 
 
 def pipeline_dir() -> Traversable:
@@ -36,6 +37,8 @@ def pipeline_dir() -> Traversable:
 def _definition(name: str) -> dict[str, Any]:
     """A pipeline file's parsed YAML. Parsing is most of a conversion's time, and the files are
     part of the installed package, so each is read once per process."""
+    import yaml
+
     text = (pipeline_dir() / name).read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     definition: dict[str, Any] = yaml.load(text, Loader=loader)
@@ -45,13 +48,21 @@ def _definition(name: str) -> dict[str, Any]:
 def load_pipeline(name: str) -> ProcessingPipeline:
     """One pipeline, built fresh (pipelines keep per-conversion state): a YAML file under
     pipelines/, or a Python step of sigma_certutil.transformations.PYTHON_STEPS."""
+    from sigma.processing.pipeline import ProcessingPipeline
+
+    from sigma_certutil.transformations import PYTHON_STEPS, without_recompiles
+
     if not name.endswith(".yml"):
         return PYTHON_STEPS[name]()
-    return ProcessingPipeline.from_dict(copy.deepcopy(_definition(name)))
+    return without_recompiles(ProcessingPipeline.from_dict(copy.deepcopy(_definition(name))))
 
 
 def user_pipeline(path: str | Path) -> ProcessingPipeline:
     """A user's own pipeline file (index names, field overrides, extra conditions)."""
+    import yaml
+    from sigma.exceptions import SigmaError
+    from sigma.processing.pipeline import ProcessingPipeline
+
     source = Path(path)
     try:
         return ProcessingPipeline.from_yaml(source.read_text(encoding="utf-8"))
@@ -61,18 +72,31 @@ def user_pipeline(path: str | Path) -> ProcessingPipeline:
         raise RuleError(f"invalid pipeline: {error}", source) from error
 
 
-def target_pipeline(target: Target, extra: Sequence[ProcessingPipeline] = ()) -> ProcessingPipeline:
-    """pysigma-pipeline-sysmon and Sysmon's value types, the target's files and the user's own
-    pipelines, all in priority order (a user pipeline of priority 15 runs before the target's
-    field mapping at 20, one of 40 after it; equal priorities keep the project's first)."""
+def target_steps(
+    target: Target, extra: Sequence[ProcessingPipeline] = ()
+) -> list[tuple[str, ProcessingPipeline]]:
+    """The target's pipelines, each built fresh and named, in the order they apply:
+    pysigma-pipeline-sysmon and Sysmon's value types, the target's files and the user's own
+    pipelines, all by priority (a user pipeline of priority 15 runs before the target's field
+    mapping at 20, one of 40 after it; equal priorities keep the project's first)."""
+    from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
+
+    from sigma_certutil.transformations import sysmon_rule_pipeline
+
     sysmon: ProcessingPipeline = sysmon_pipeline()
     steps = [
-        sysmon,
-        sysmon_rule_pipeline(),
-        *(load_pipeline(name) for name in target.pipelines),
-        *extra,
+        ("pysigma-pipeline-sysmon", sysmon),
+        ("sysmon_rule", sysmon_rule_pipeline()),
+        *((name, load_pipeline(name)) for name in target.pipelines),
+        *((f"own pipeline {number}", pipeline) for number, pipeline in enumerate(extra, 1)),
     ]
-    steps.sort(key=lambda pipeline: pipeline.priority)
+    steps.sort(key=lambda step: step[1].priority)
+    return steps
+
+
+def target_pipeline(target: Target, extra: Sequence[ProcessingPipeline] = ()) -> ProcessingPipeline:
+    """The target's steps (target_steps) as one pipeline."""
+    steps = [pipeline for _, pipeline in target_steps(target, extra)]
     combined = steps[0]
     for step in steps[1:]:
         combined = combined + step

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from types import MappingProxyType
+from typing import TYPE_CHECKING, cast
 
-from sigma.backends.elasticsearch.elasticsearch_esql import ESQLBackend
-from sigma.backends.splunk.splunk import SplunkBackend
-from sigma.conversion.base import Backend
+from sigma_certutil.errors import TargetError
 
-from sigma_certutil.backends import (
-    CertutilEqlBackend,
-    CertutilKustoBackend,
-    CertutilLuceneBackend,
-)
+if TYPE_CHECKING:
+    from sigma.conversion.base import Backend
 
 
 @dataclass(frozen=True)
@@ -24,12 +21,18 @@ class Target:
     id: str
     language: str
     extension: str
-    backend: type[Backend]
+    # The pySigma backend class, "module:Class", imported when a conversion needs it.
+    backend_class: str
     # Pipeline files under pipelines/ (and named Python steps), applied after
     # pysigma-pipeline-sysmon, by priority.
     pipelines: tuple[str, ...]
     data: str
     case_sensitivity: str
+
+    @property
+    def backend(self) -> type[Backend]:
+        module, _, name = self.backend_class.partition(":")
+        return cast("type[Backend]", getattr(import_module(module), name))
 
 
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
@@ -48,7 +51,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="splunk",
                 language="Splunk SPL",
                 extension="spl",
-                backend=SplunkBackend,
+                backend_class="sigma.backends.splunk.splunk:SplunkBackend",
                 pipelines=("sysmon.yml", "splunk_addon.yml"),
                 data=(
                     "Splunk Add-on for Sysmon: "
@@ -61,7 +64,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="lucene",
                 language="Elasticsearch Lucene query string",
                 extension="lucene",
-                backend=CertutilLuceneBackend,
+                backend_class="sigma_certutil.backends:CertutilLuceneBackend",
                 pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
                 data=_ECS_DATA,
                 case_sensitivity=(
@@ -72,7 +75,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="eql",
                 language="Elastic EQL",
                 extension="eql",
-                backend=CertutilEqlBackend,
+                backend_class="sigma_certutil.backends:CertutilEqlBackend",
                 pipelines=_ECS_STEPS,
                 data=_ECS_DATA,
                 case_sensitivity="case-insensitive (the ':' operator)",
@@ -81,7 +84,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="esql",
                 language="Elasticsearch ES|QL",
                 extension="esql",
-                backend=ESQLBackend,
+                backend_class="sigma.backends.elasticsearch.elasticsearch_esql:ESQLBackend",
                 pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
                 data=_ECS_DATA,
                 case_sensitivity=(
@@ -92,7 +95,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="kusto",
                 language="Kusto KQL (Microsoft Defender XDR advanced hunting)",
                 extension="kql",
-                backend=CertutilKustoBackend,
+                backend_class="sigma_certutil.backends:CertutilKustoBackend",
                 pipelines=("sysmon.yml", "xdr_registry_data", "xdr_user", "defender_xdr.yml"),
                 data=(
                     "Microsoft Defender XDR advanced hunting tables (DeviceProcessEvents, "
@@ -104,3 +107,11 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
         )
     }
 )
+
+
+def get_target(target_id: str) -> Target:
+    try:
+        return TARGETS[target_id]
+    except KeyError:
+        known = ", ".join(TARGETS)
+        raise TargetError(f"unknown target '{target_id}' (known: {known})") from None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sigma.conditions import ConditionAND, ConditionOR
-from sigma.exceptions import SigmaTransformationError
+from sigma.exceptions import SigmaConfigurationError, SigmaTransformationError
 from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations.base import (
@@ -15,6 +15,7 @@ from sigma.processing.transformations.base import (
     StringValueTransformation,
     ValueTransformation,
 )
+from sigma.processing.transformations.values import RegexTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import (
     Placeholder,
@@ -22,6 +23,7 @@ from sigma.types import (
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
     SigmaString,
+    SigmaType,
     SpecialChars,
 )
 
@@ -175,6 +177,56 @@ class ElasticRegexSemantics(ValueTransformation):
         converted = SigmaRegularExpression(_lucene_regex(str(val.regexp), ignore_case))
         converted.flags = val.flags - {SigmaRegularExpressionFlag.IGNORECASE}
         return converted
+
+
+@dataclass
+class _CaselessPattern(SigmaRegularExpression):
+    """A regular expression that CaselessBrackets built from a plain string: valid by
+    construction, so it is not compiled to be checked."""
+
+    def compile(self) -> None:
+        return None
+
+
+@dataclass
+class CaselessBrackets(StringValueTransformation):
+    """pySigma's ``regex`` transformation, method ``ignore_case_brackets``, with the same output.
+
+    pySigma checks every regular expression it builds by compiling it. A plain string's letters
+    in brackets and everything else through ``re.escape`` cannot be invalid, and with thousands
+    of distinct patterns (more than ``re``'s cache holds) those compiles were a quarter of a
+    corpus build. ``load_pipeline`` puts this class in place of the YAML's ``regex`` steps.
+    """
+
+    def apply_string_value(self, field: str | None, val: SigmaString) -> SigmaType | None:
+        if val == "":
+            return val
+        parts: list[str] = []
+        for part in val.s:
+            if isinstance(part, str):
+                parts.extend(
+                    f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in part
+                )
+            elif part == SpecialChars.WILDCARD_MULTI:
+                parts.append(".*")
+            elif part == SpecialChars.WILDCARD_SINGLE:
+                parts.append(".")
+            else:
+                raise SigmaConfigurationError(
+                    f"Placeholder '{part}' can't be converted to a regular expression"
+                )
+        return _CaselessPattern("".join(parts))
+
+
+def without_recompiles(pipeline: ProcessingPipeline) -> ProcessingPipeline:
+    """The pipeline with each ``regex`` step of method ``ignore_case_brackets`` done by
+    CaselessBrackets: same queries, no compile per value."""
+    for item in pipeline.items:
+        step = item.transformation
+        if type(step) is RegexTransformation and step.method == "ignore_case_brackets":
+            item.transformation = CaselessBrackets()
+            item.transformation.set_processing_item(item)
+    return pipeline
 
 
 _DWORD = re.compile(r"(?i)^\*?DWORD \((0x[0-9a-f]{8})\)$")

@@ -11,7 +11,7 @@ from pathlib import Path
 from cli_helpers import run_cli
 from conftest import BUNDLED_RULE, TESTS, require_engine
 
-from sigma_certutil.explain import explain
+from sigma_certutil.rule_card import explain
 from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule
 
 CORPUS = TESTS / "fixtures" / "corpus"

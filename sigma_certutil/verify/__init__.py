@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sigma.rule import SigmaRule
 
-from sigma_certutil.convert import convert, rule_origin
+from sigma_certutil.conversion import convert, rule_origin
 from sigma_certutil.errors import ConversionError
 from sigma_certutil.targets import TARGETS
 from sigma_certutil.verify.events import SysmonEvent, load_events

@@ -10,22 +10,32 @@ from sigma.exceptions import SigmaError
 from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
 
-from sigma_certutil.errors import ConversionError, TargetError
+from sigma_certutil.errors import ConversionError
 from sigma_certutil.pipelines import target_pipeline
-from sigma_certutil.targets import TARGETS, Target
-
-
-def get_target(target_id: str) -> Target:
-    try:
-        return TARGETS[target_id]
-    except KeyError:
-        known = ", ".join(TARGETS)
-        raise TargetError(f"unknown target '{target_id}' (known: {known})") from None
+from sigma_certutil.targets import TARGETS, get_target
 
 
 def rule_origin(rule: SigmaRule) -> str:
     """The rule's file, for messages; '<rule>' when it was given as text."""
     return str(rule.source.path) if rule.source is not None else "<rule>"
+
+
+def refusal(rule: SigmaRule, target: str, error: Exception) -> ConversionError:
+    """The error for a rule the target cannot express, naming the rule and the target."""
+    if isinstance(error, NotImplementedError):
+        return ConversionError(f"{rule_origin(rule)}: {target}: not supported: {error}")
+    message = str(error.args[0]) if error.args else type(error).__name__
+    return ConversionError(f"{rule_origin(rule)}: {target}: {message}")
+
+
+def one_query(rule: SigmaRule, target: str, queries: Sequence[object]) -> str:
+    """The one query a rule gives (ConversionError for none or several)."""
+    if len(queries) != 1:
+        raise ConversionError(
+            f"{rule_origin(rule)}: {target}: "
+            f"the backend produced {len(queries)} queries, expected one"
+        )
+    return str(queries[0])
 
 
 @dataclass(frozen=True)
@@ -51,24 +61,16 @@ class Converter:
     def run(self, rule: SigmaRule, *, owned: bool = False) -> Conversion:
         """Convert a copy of the rule (the rule itself when the caller hands it over with
         ``owned``); ConversionError when the target cannot express it."""
-        spec, backend = self.spec, self.backend
+        backend = self.backend
         # Processing pipelines rewrite the rule they are applied to.
         working = rule if owned else copy.deepcopy(rule)
         try:
             queries = backend.convert_rule(working)
-        except SigmaError as error:
-            message = str(error.args[0]) if error.args else type(error).__name__
-            raise ConversionError(f"{rule_origin(rule)}: {spec.id}: {message}") from error
-        except NotImplementedError as error:
-            raise ConversionError(
-                f"{rule_origin(rule)}: {spec.id}: not supported: {error}"
-            ) from error
-        if len(queries) != 1:
-            raise ConversionError(
-                f"{rule_origin(rule)}: {spec.id}: "
-                f"the backend produced {len(queries)} queries, expected one"
-            )
-        return Conversion(str(queries[0]), backend.last_processing_pipeline, working)
+        except (SigmaError, NotImplementedError) as error:
+            raise refusal(rule, self.spec.id, error) from error
+        return Conversion(
+            one_query(rule, self.spec.id, queries), backend.last_processing_pipeline, working
+        )
 
     def convert(self, rule: SigmaRule, *, owned: bool = False) -> str:
         return self.run(rule, owned=owned).query

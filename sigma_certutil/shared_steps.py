@@ -1,0 +1,170 @@
+"""Convert one rule to several targets, applying the pipeline steps they share only once.
+
+Every target starts with the same Sysmon steps; lucene, eql and esql share the whole ECS
+mapping, and lucene and esql the case-insensitive step after it too. pySigma applies a
+target's whole pipeline inside its backend's ``convert_rule``, so five targets apply the common
+steps five times. Here the targets' step lists form a tree: each step is applied once per rule
+on the way down, the rule is copied where the targets part, and each backend converts a rule
+whose steps are all applied, taking over what they tracked (pipeline state, applied items,
+field mappings). The queries are those of each target's own conversion (a test compares them).
+
+Steps see their own pipeline variables only, not those of every pipeline of the target; the
+project's steps use none, and builds with a user's own pipelines convert target by target.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sigma.exceptions import SigmaError
+from sigma.processing.pipeline import ProcessingPipeline
+from sigma.processing.tracking import FieldMappingTracking
+from sigma.rule import SigmaRule
+
+from sigma_certutil.conversion import one_query, refusal
+from sigma_certutil.errors import ConversionError
+from sigma_certutil.pipelines import target_pipeline, target_steps
+from sigma_certutil.targets import get_target
+
+# What a pipeline tracks while it is applied to a rule: applied items (by position and by
+# id), the items applied to each field name, field mappings and its state.
+Tracking = tuple[list[bool], set[str], dict[str, set[str]], FieldMappingTracking, dict[str, Any]]
+
+
+def _fresh() -> Tracking:
+    return [], set(), defaultdict(set), FieldMappingTracking(), {}
+
+
+def _take_over(pipeline: ProcessingPipeline, tracking: Tracking) -> None:
+    (
+        pipeline.applied,
+        pipeline.applied_ids,
+        pipeline.field_name_applied_ids,
+        pipeline.field_mappings,
+        pipeline.state,
+    ) = tracking
+
+
+class _Step(ProcessingPipeline):
+    """One named pipeline of some targets, applied once for all of them."""
+
+    def resume(self, rule: SigmaRule, tracking: Tracking) -> Tracking:
+        """Apply the items, continuing the tracking where the previous step left it."""
+        _take_over(self, tracking)
+        # ProcessingPipeline.apply, but for resetting the tracking first.
+        for item in self.items:
+            applied = item.apply(rule)
+            self.applied.append(applied)
+            if applied and (identifier := item.identifier):
+                self.applied_ids.add(identifier)
+        return (
+            self.applied,
+            self.applied_ids,
+            self.field_name_applied_ids,
+            self.field_mappings,
+            self.state,
+        )
+
+
+class _Applied(ProcessingPipeline):
+    """A target's whole pipeline, for a rule whose steps are applied already: ``apply`` takes
+    over their tracking; postprocessing and finalizers run as they always do."""
+
+    pending: Tracking
+
+    def apply(self, rule: SigmaRule) -> SigmaRule:  # type: ignore[override]
+        _take_over(self, self.pending)
+        return rule
+
+
+def _own(pipeline: ProcessingPipeline, kind: type[ProcessingPipeline]) -> ProcessingPipeline:
+    """The pipeline's items in a pipeline of ``kind``, which they then report to."""
+    pipeline._clear_pipeline()
+    return kind(
+        items=pipeline.items,
+        postprocessing_items=pipeline.postprocessing_items if kind is _Applied else [],
+        finalizers=pipeline.finalizers if kind is _Applied else [],
+        vars=pipeline.vars,
+        priority=pipeline.priority,
+        name=pipeline.name,
+    )
+
+
+class _Node:
+    def __init__(self, step: _Step | None) -> None:
+        self.step = step
+        self.children: dict[str, _Node] = {}
+        self.targets: list[str] = []  # the targets whose steps end here
+
+    def below(self) -> list[str]:
+        return [*self.targets, *(t for child in self.children.values() for t in child.below())]
+
+
+class SharedConverter:
+    """Converts rules to several targets, one backend per target built once."""
+
+    def __init__(self, targets: Sequence[str]) -> None:
+        self.targets = list(targets)
+        self.root = _Node(None)
+        self.backends = {}
+        for target in self.targets:
+            spec = get_target(target)
+            node = self.root
+            for name, pipeline in target_steps(spec):
+                if name not in node.children:
+                    node.children[name] = _Node(_own(pipeline, _Step))  # type: ignore[arg-type]
+                node = node.children[name]
+            node.targets.append(target)
+            backend = spec.backend(processing_pipeline=target_pipeline(spec))
+            backend.init_processing_pipeline()
+            backend.last_processing_pipeline = _own(backend.last_processing_pipeline, _Applied)
+            self.backends[target] = backend
+
+    def convert(self, rule: SigmaRule) -> dict[str, str | ConversionError]:
+        """Each target's query, or the ConversionError that says why it has none. The rule is
+        processed in place: hand over a rule that is not needed afterwards."""
+        results: dict[str, str | ConversionError] = {}
+        self._descend(self.root, rule, _fresh(), results)
+        return {target: results[target] for target in self.targets}
+
+    def _descend(
+        self,
+        node: _Node,
+        rule: SigmaRule,
+        tracking: Tracking,
+        results: dict[str, str | ConversionError],
+    ) -> None:
+        if node.step is not None:
+            try:
+                tracking = node.step.resume(rule, tracking)
+            except (SigmaError, NotImplementedError) as error:
+                for target in node.below():
+                    results[target] = refusal(rule, target, error)
+                return
+        branches = len(node.targets) + len(node.children)
+        # Each branch but the last takes its own copy: steps and backends rewrite the rule.
+        copies = [(rule, tracking)]
+        if branches > 1:
+            copied = pickle.dumps((rule, tracking), protocol=pickle.HIGHEST_PROTOCOL)
+            copies[:0] = [pickle.loads(copied) for _ in range(branches - 1)]
+        for target, (own_rule, own_tracking) in zip(node.targets, copies, strict=False):
+            results[target] = self._finish(target, own_rule, own_tracking)
+        for child, (own_rule, own_tracking) in zip(
+            node.children.values(), copies[len(node.targets) :], strict=True
+        ):
+            self._descend(child, own_rule, own_tracking, results)
+
+    def _finish(self, target: str, rule: SigmaRule, tracking: Tracking) -> str | ConversionError:
+        backend = self.backends[target]
+        pipeline = backend.last_processing_pipeline
+        assert isinstance(pipeline, _Applied)
+        pipeline.pending = tracking
+        try:
+            return one_query(rule, target, backend.convert_rule(rule))
+        except (SigmaError, NotImplementedError) as error:
+            return refusal(rule, target, error)
+        except ConversionError as error:
+            return error
