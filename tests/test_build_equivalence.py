@@ -1,0 +1,107 @@
+"""The fast build changes nothing: in worker processes, with the targets' shared pipeline
+steps applied once per rule, it writes exactly the queries and refusals that converting each
+rule for each target on its own gives, the golden files included, and verify's verdicts on
+real events are those of the built queries."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from conftest import SHARED, SNAPSHOTS, golden_rules, require_engine
+from regression import _is_sysmon_rule, regressions
+
+from sigma_certutil import TARGETS, ConversionError, convert, load_rule
+from sigma_certutil.build import build, safe_stem
+from sigma_certutil.verify import AGREES, DISAGREES, NOT_CONVERTED, verify
+from sigma_certutil.verify.engines import run_target, unavailable
+from sigma_certutil.verify.events import SysmonEvent
+
+WINDOWS_RULES = SHARED / "data" / "sigmahq" / "rules" / "windows"
+
+
+def _one_at_a_time(rule_file: Path) -> dict[str, str]:
+    """Each target's query (or refusal message) from its own conversion of a fresh rule."""
+    found = {}
+    for target in TARGETS:
+        try:
+            found[target] = convert(load_rule(rule_file), target)
+        except ConversionError as error:
+            found[target] = f"refused: {error}"
+    return found
+
+
+def _built(out: Path, rule_file: Path) -> dict[str, str]:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    found = {
+        entry["target"]: f"refused: {entry['message']}"
+        for entry in manifest["refused"]
+        if entry["source"] == str(rule_file)
+    }
+    for target, spec in TARGETS.items():
+        query = out / target / f"{safe_stem(rule_file)}.{spec.extension}"
+        if query.exists():
+            found[target] = query.read_text(encoding="utf-8").removesuffix("\n")
+    return found
+
+
+def _build_in_workers(rules: list[Path], out: Path) -> None:
+    result = build(rules, out, workers=2, allow_unsupported=True)
+    assert not result.errors
+    assert len(result.written) > len(rules)  # the queries and the manifest
+
+
+def test_golden_rules_build_as_their_golden_files(tmp_path: Path) -> None:
+    rules = golden_rules()
+    _build_in_workers(rules, tmp_path / "out")
+    for rule_file in rules:
+        built = _built(tmp_path / "out", rule_file)
+        assert built == _one_at_a_time(rule_file), rule_file.name
+        for target, spec in TARGETS.items():
+            golden = SNAPSHOTS / rule_file.stem / f"{target}.{spec.extension}"
+            if golden.exists():
+                assert built[target] + "\n" == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not WINDOWS_RULES.is_dir(), reason=f"no SigmaHQ rules under {SHARED}")
+def test_a_sample_of_sigmahq_builds_as_one_rule_at_a_time(tmp_path: Path) -> None:
+    rules = sorted(WINDOWS_RULES.rglob("*.yml"))[::15]  # every folder, ~160 rules
+    _build_in_workers(rules, tmp_path / "out")
+    differ = [
+        rule_file.name
+        for rule_file in rules
+        if _built(tmp_path / "out", rule_file) != _one_at_a_time(rule_file)
+    ]
+    assert differ == []
+
+
+def _regression_sample() -> list[tuple[Path, list[SysmonEvent]]]:
+    if not (SHARED / "data" / "sigmahq" / "regression_data").is_dir():
+        return []
+    by_folder: dict[str, list[tuple[Path, list[SysmonEvent]]]] = defaultdict(list)
+    for case in regressions(SHARED):
+        if _is_sysmon_rule(case.rule):
+            by_folder[case.rule.parent.name].append((case.rule, list(case.events)))
+    # One rule of each of six categories: every engine run starts a process.
+    return [cases[0] for cases in by_folder.values()][:6]
+
+
+@pytest.mark.skipif(not _regression_sample(), reason=f"no SigmaHQ regression data under {SHARED}")
+def test_verify_verdicts_are_those_of_the_built_queries(tmp_path: Path) -> None:
+    for target in ("eql", "lucene", "kusto"):
+        require_engine(unavailable(target))
+    sample = _regression_sample()
+    rules = [rule_file for rule_file, _ in sample]
+    _build_in_workers([*rules, *golden_rules()[:8]], tmp_path / "out")
+    for rule_file, events in sample:
+        built = _built(tmp_path / "out", rule_file)
+        [checked] = verify([load_rule(rule_file)], events)
+        for result in checked.results:
+            if result.status in (AGREES, DISAGREES):
+                hits = run_target(result.target, built[result.target], events)
+                names = tuple(events[i].name for i in sorted(hits))
+                assert names == result.matched, (rule_file.name, result.target)
+            elif result.status == NOT_CONVERTED:
+                assert built[result.target].startswith("refused: ")
