@@ -6,6 +6,7 @@ subclasses only change how a backend writes what the pipeline hands it.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
@@ -161,16 +162,6 @@ class CertutilLuceneBackend(LuceneBackend):
     def convert_value_re(
         self, r: SigmaRegularExpression, state: ConversionState
     ) -> str | DeferredQueryExpression:
-        pattern = str(r.regexp)
-        out: list[str] = []
-        i = 0
-        while i < len(pattern):
-            if pattern[i] == "\\" and i + 1 < len(pattern):
-                out.append(pattern[i : i + 2])
-                i += 2
-                continue
-            if pattern[i] in self.lucene_regex_reserved:
-                out.append("\\")
-            out.append(pattern[i])
-            i += 1
-        return "".join(out)
+        # An escape pair is kept as it is; a reserved character alone gets a backslash.
+        reserved = re.compile(rf"(\\.)|([{re.escape(self.lucene_regex_reserved)}])", re.DOTALL)
+        return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))

@@ -18,11 +18,9 @@ Speed, for folders of thousands of rules rebuilt on every commit:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
-import pickle
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -183,6 +181,8 @@ def _converter(job: _Job) -> RuleConverter:
     converters = {target: Converter(target, own) for target in job.targets}
 
     def convert(rule: SigmaRule) -> dict[str, str | ConversionError]:
+        import pickle
+
         # Unpickling a copy costs less than parsing the rule again.
         parsed = pickle.dumps(rule, protocol=pickle.HIGHEST_PROTOCOL)
         results: dict[str, str | ConversionError] = {}
@@ -487,6 +487,8 @@ def _collect(result: BuildResult, records: list[_Rule], allow_unsupported: bool)
 
 
 def _diff(shown: str, current: str | None, text: str) -> str:
+    import difflib
+
     return "".join(
         difflib.unified_diff(
             (current or "").splitlines(keepends=True),

@@ -2,29 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
-from pathlib import Path
 
 from sigma_certutil.errors import OutputError
+
+# A new file only (never through a symbolic link), with the usual permissions (umask).
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_CREATE |= getattr(os, "O_NOFOLLOW", 0)
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write to a temporary file beside ``path``, then rename it into place.
 
     A reader never sees a half-written file, and a failure leaves any previous file intact.
+    The temporary name carries the process id (a build's workers write side by side); a name
+    left by a process that died is passed over.
     """
-    target = Path(path)
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    data = text.encode("utf-8")
+    for attempt in range(100):
+        temporary = os.path.join(folder, f".{name}.{os.getpid()}.{attempt}.tmp")
+        try:
+            descriptor = os.open(temporary, _CREATE, 0o666)
+            break
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write: {error.strerror}") from error
+    else:
+        raise OutputError(f"{target}: cannot write: no free temporary name beside it")
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise OutputError(f"{target}: cannot write: {error.strerror}") from error
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+        finally:
+            os.close(descriptor)
         os.replace(temporary, target)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise OutputError(f"{target}: cannot write: {error.strerror}") from error

@@ -144,17 +144,18 @@ class SharedConverter:
                 for target in node.below():
                     results[target] = refusal(rule, target, error)
                 return
-        branches = len(node.targets) + len(node.children)
-        # Each branch but the last takes its own copy: steps and backends rewrite the rule.
-        copies = [(rule, tracking)]
-        if branches > 1:
+        # Each child but the last takes its own copy: steps rewrite the rule. A backend does
+        # not (it parses the condition into a tree of its own), so the targets whose steps end
+        # here convert the rule itself, one after the other, before the steps go on.
+        children = list(node.children.values())
+        copies = []
+        if len(children) > 1:
             copied = pickle.dumps((rule, tracking), protocol=pickle.HIGHEST_PROTOCOL)
-            copies[:0] = [pickle.loads(copied) for _ in range(branches - 1)]
-        for target, (own_rule, own_tracking) in zip(node.targets, copies, strict=False):
-            results[target] = self._finish(target, own_rule, own_tracking)
-        for child, (own_rule, own_tracking) in zip(
-            node.children.values(), copies[len(node.targets) :], strict=True
-        ):
+            copies = [pickle.loads(copied) for _ in children[1:]]
+        for target in node.targets:
+            results[target] = self._finish(target, rule, tracking)
+        owned = [(rule, tracking), *copies] if children else []
+        for child, (own_rule, own_tracking) in zip(children, owned, strict=True):
             self._descend(child, own_rule, own_tracking, results)
 
     def _finish(self, target: str, rule: SigmaRule, tracking: Tracking) -> str | ConversionError:

@@ -188,6 +188,17 @@ class _CaselessPattern(SigmaRegularExpression):
         return None
 
 
+class _CharacterForms(dict[int, str]):
+    """A str.translate table, filled on first use of each character: a letter as a bracket
+    of both its cases ([aA]), anything else as re.escape writes it."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        form = f"[{char.lower()}{char.upper()}]" if char.isalpha() else re.escape(char)
+        self[code] = form
+        return form
+
+
 @dataclass
 class CaselessBrackets(StringValueTransformation):
     """pySigma's ``regex`` transformation, method ``ignore_case_brackets``, with the same output.
@@ -198,15 +209,17 @@ class CaselessBrackets(StringValueTransformation):
     corpus build. ``load_pipeline`` puts this class in place of the YAML's ``regex`` steps.
     """
 
+    _forms: _CharacterForms = field(
+        init=False, compare=False, default_factory=lambda: _CharacterForms()
+    )
+
     def apply_string_value(self, field: str | None, val: SigmaString) -> SigmaType | None:
         if val == "":
             return val
         parts: list[str] = []
         for part in val.s:
             if isinstance(part, str):
-                parts.extend(
-                    f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in part
-                )
+                parts.append(part.translate(self._forms))
             elif part == SpecialChars.WILDCARD_MULTI:
                 parts.append(".*")
             elif part == SpecialChars.WILDCARD_SINGLE:
