@@ -162,8 +162,9 @@ def _hash(data: bytes) -> str:
 # A rule to each target's query, or the ConversionError that says why there is none.
 RuleConverter = Callable[["SigmaRule"], dict[str, "str | ConversionError"]]
 
-# The converter of a worker process, built once by _start_worker: one backend and pipeline
-# per target serve every rule the process converts (building them takes ~20 ms).
+# The converter of the build's worker processes: one backend and pipeline per target serve
+# every rule a process converts. Set while a build's pool runs (forked workers inherit it;
+# others build their own in _start_worker), empty otherwise.
 _worker: list[tuple[RuleConverter, _Job]] = []
 
 
@@ -197,7 +198,8 @@ def _converter(job: _Job) -> RuleConverter:
 
 
 def _start_worker(job: _Job) -> None:
-    _worker[:] = [(_converter(job), job)]
+    if not _worker or _worker[0][1] != job:
+        _worker[:] = [(_converter(job), job)]
 
 
 def _worker_chunk(chunk: Sequence[tuple[str, str]]) -> list[_Rule]:
@@ -377,15 +379,18 @@ def _convert(
         return
     import multiprocessing
 
-    # pySigma and the pipeline files, loaded before the workers start, are theirs for free.
-    _converter(job)
     size = max(1, min(32, len(work) // (workers * 8)))
     chunks = [work[i : i + size] for i in range(0, len(work), size)]
-    with multiprocessing.Pool(workers, _start_worker, (job,)) as pool:
-        for records in pool.imap(_worker_chunk, chunks):
-            yield from records
-            if progress:
-                progress(len(records))
+    # Built before the workers start: forked workers have it, pySigma loaded, for free.
+    _start_worker(job)
+    try:
+        with multiprocessing.Pool(workers, _start_worker, (job,)) as pool:
+            for records in pool.imap(_worker_chunk, chunks):
+                yield from records
+                if progress:
+                    progress(len(records))
+    finally:
+        _worker.clear()
 
 
 def build(
