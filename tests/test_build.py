@@ -131,3 +131,40 @@ def test_deploy_writes_the_vendor_files_and_nothing_twice(tmp_path: Path) -> Non
     (rules / "nested" / "certutil.yml").unlink()
     removed = build([rules], out, deploy=True, workers=1).removed
     assert "deploy/sentinel/certutil.yaml" in removed
+
+
+def test_a_hand_edited_output_is_rewritten_even_at_the_same_size(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    build([rules], out, ["splunk"], workers=1)
+    query = out / "splunk" / "certutil.spl"
+    original = query.read_text(encoding="utf-8")
+    query.write_text("x" * (len(original) - 1) + "\n", encoding="utf-8")
+    result = build([rules], out, ["splunk"], workers=1)
+    assert result.written == ["splunk/certutil.spl"]
+    assert query.read_text(encoding="utf-8") == original
+
+
+def test_an_edited_rule_is_converted_again_and_nothing_else_is_written(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    build([rules], out, ["eql"], workers=1)
+    rule = rules / "nested" / "certutil.yml"
+    rule.write_text(
+        rule.read_text(encoding="utf-8").replace("- 445", "- 8445"),
+        encoding="utf-8",
+    )
+    result = build([rules], out, ["eql"], workers=1)
+    assert result.written == ["eql/certutil.eql", "manifest.json"]
+    assert "(80, 135, 443, 8445)" in (out / "eql" / "certutil.eql").read_text(encoding="utf-8")
+
+
+def test_the_build_state_stays_out_of_git_and_the_manifest(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    build([rules], out, ["kusto"], workers=1)
+    state = out / ".sigma-certutil"
+    assert (state / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert (state / "state.json").exists()
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert ".sigma-certutil" not in manifest
+    (state / "state.json").write_text("not json", encoding="utf-8")  # only a cache
+    again = build([rules], out, ["kusto"], workers=1)
+    assert (again.written, again.removed, again.errors) == ([], [], [])
