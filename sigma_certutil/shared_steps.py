@@ -20,8 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sigma.exceptions import SigmaError
-from sigma.processing.pipeline import ProcessingPipeline
+from sigma.processing.conditions import LogsourceCondition
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.tracking import FieldMappingTracking
+from sigma.processing.transformations import ChangeLogsourceTransformation
 from sigma.rule import SigmaRule
 
 from sigma_certutil.conversion import one_query, refusal
@@ -49,17 +51,40 @@ def _take_over(pipeline: ProcessingPipeline, tracking: Tracking) -> None:
 
 
 class _Step(ProcessingPipeline):
-    """One named pipeline of some targets, applied once for all of them."""
+    """One named pipeline of some targets, applied once for all of them.
+
+    Most items apply to some log sources only (one item per Sysmon category). Whether an
+    item whose rule conditions are all log-source conditions applies follows from the rule's
+    log source, and that log source from the one the step started with, as long as only such
+    items change it. After the first rule of a log source, the step runs those items that
+    applied then, and the others (conditions on the rule's content), and skips the condition
+    checks of the rest: a third of the time the steps took."""
+
+    sorted_by_logsource: bool
+    # Per log source the step started with: the items to run.
+    by_logsource: dict[tuple[str | None, str | None, str | None], frozenset[int]]
+    by_logsource_item: list[bool]
 
     def resume(self, rule: SigmaRule, tracking: Tracking) -> Tracking:
         """Apply the items, continuing the tracking where the previous step left it."""
         _take_over(self, tracking)
+        source = rule.logsource
+        key = (source.category, source.product, source.service)
+        known = self.by_logsource.get(key) if self.sorted_by_logsource else None
+        matched = []
         # ProcessingPipeline.apply, but for resetting the tracking first.
-        for item in self.items:
+        for index, item in enumerate(self.items):
+            if known is not None and index not in known:
+                self.applied.append(False)
+                continue
             applied = item.apply(rule)
             self.applied.append(applied)
+            if applied or not self.by_logsource_item[index]:
+                matched.append(index)
             if applied and (identifier := item.identifier):
                 self.applied_ids.add(identifier)
+        if self.sorted_by_logsource and known is None:
+            self.by_logsource[key] = frozenset(matched)
         return (
             self.applied,
             self.applied_ids,
@@ -67,6 +92,26 @@ class _Step(ProcessingPipeline):
             self.field_mappings,
             self.state,
         )
+
+
+def _by_logsource(item: ProcessingItem) -> bool:
+    """The item's rule conditions are all log-source conditions."""
+    conditions = item.rule_conditions
+    found = conditions.values() if isinstance(conditions, dict) else conditions
+    return all(isinstance(condition, LogsourceCondition) for condition in found)
+
+
+def _step(pipeline: ProcessingPipeline) -> _Step:
+    step = _own(pipeline, _Step)
+    assert isinstance(step, _Step)
+    step.sorted_by_logsource = not any(
+        isinstance(item.transformation, ChangeLogsourceTransformation)
+        for item in step.items
+        if not _by_logsource(item)
+    )
+    step.by_logsource = {}
+    step.by_logsource_item = [_by_logsource(item) for item in step.items]
+    return step
 
 
 class _Applied(ProcessingPipeline):
@@ -115,7 +160,7 @@ class SharedConverter:
             node = self.root
             for name, pipeline in target_steps(spec):
                 if name not in node.children:
-                    node.children[name] = _Node(_own(pipeline, _Step))  # type: ignore[arg-type]
+                    node.children[name] = _Node(_step(pipeline))
                 node = node.children[name]
             node.targets.append(target)
             backend = spec.backend(processing_pipeline=target_pipeline(spec))
