@@ -417,6 +417,12 @@ def build(
     options = [versions, [str(p) for p in sources], [str(p) for p in pipelines], target_ids,
                allow_unsupported, deploy]  # fmt: skip
     files = rule_files(sources)
+    if not deploy:
+        untouched = _untouched(out_dir, options, files)
+        if untouched is not None:
+            if progress:
+                progress(len(files), len(files))
+            return _as_built(untouched, files, allow_unsupported)
     stems = _stems(files)
     manifest = read_manifest(out_dir) if (out_dir / MANIFEST).exists() else {}
     previous = _previous(manifest, versions, target_ids)
@@ -465,6 +471,41 @@ def build(
     _remove_stale(result, out_dir, manifest, expected, check)
     if not check:
         _write_state(out_dir, state, options, files, statuses, ordered)
+    return result
+
+
+def _untouched(out_dir: Path, options: list[Any], files: list[str]) -> dict[str, Any] | None:
+    """The last build's manifest, when nothing it was built from or wrote has changed: the
+    same options and versions, the same rule files with the status it saw, and every output
+    and the manifest with the status it left them. None when anything differs."""
+    state = _read_state(out_dir)
+    if not state or state.get("options") != options:
+        return None
+    known_rules: dict[str, Status] = state.get("rules", {})
+    if len(known_rules) != len(files) or any(_status(s) != known_rules.get(s) for s in files):
+        return None
+    known_files: dict[str, Status] = state.get("files", {})
+    root = str(out_dir)
+    if any(_status(os.path.join(root, path)) != known for path, known in known_files.items()):
+        return None
+    manifest = read_manifest(out_dir)
+    if len(manifest.get("outputs", [])) + 1 != len(known_files):
+        return None
+    return manifest
+
+
+def _as_built(manifest: dict[str, Any], files: list[str], allow_unsupported: bool) -> BuildResult:
+    """The result of a build that finds everything as the last one left it."""
+    outputs = [Output(**entry) for entry in manifest["outputs"]]
+    result = BuildResult(outputs=outputs, unchanged=len(outputs) + 1)
+    messages: dict[str, list[tuple[bool, str]]] = {}
+    for entry in manifest.get("failed", []):
+        messages.setdefault(entry["source"], []).append((True, entry["message"]))
+    for entry in manifest.get("refused", []):
+        messages.setdefault(entry["source"], []).append((not allow_unsupported, entry["message"]))
+    for source in files:
+        for is_error, message in messages.get(source, ()):
+            (result.errors if is_error else result.skipped).append(message)
     return result
 
 
