@@ -12,8 +12,11 @@ Speed, for folders of thousands of rules rebuilt on every commit:
 - ``OUT/.sigma-certutil/state.json`` remembers each rule's and output's file status (size,
   mtime, ctime, inode), as git's index does, so a rebuild reads no file whose status is
   unchanged. Without it (a fresh clone) the hashes decide; the folder ignores itself in git.
-- Conversions run in worker processes that build their converters once, parse each rule once
-  and convert a copy per target, and write their own output files.
+- A rebuild that finds every rule and output file with the status it left them answers from
+  the manifest without planning anything.
+- Conversions run in one worker process per core, which build their backends once, parse
+  each rule once, apply each pipeline step the targets share once (shared_steps.py), and
+  write their own output files.
 """
 
 from __future__ import annotations
