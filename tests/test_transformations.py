@@ -42,3 +42,22 @@ def test_registry_numbers() -> None:
     # The ECS ingest computes (high << 8) + low; its stored value is what must be matched.
     assert str(RegistryNumber(qword_high_shift=8).apply_string_value("Details", qword)) == "258"
     assert true_value.apply_string_value("Details", SigmaString("DWORD (0x0000*")) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\\certutil.exe", "*\\AppData\\*.d?l", "C:\\Ünïcödé\\ß\\İ*", "a+b(c)[d]{e}|^$", "1234"],
+)
+def test_caseless_brackets_build_what_pysigma_builds_without_compiling(value: str) -> None:
+    """The same pattern as pySigma's own regex transformation (method ignore_case_brackets),
+    and one that Python's re accepts although it was not compiled to be checked."""
+    from sigma.processing.transformations.values import RegexTransformation
+
+    from sigma_certutil.transformations import CaselessBrackets
+
+    stock = RegexTransformation(method="ignore_case_brackets").apply_string_value(
+        "f", SigmaString(value)
+    )
+    ours = CaselessBrackets().apply_string_value("f", SigmaString(value))
+    assert str(ours.regexp) == str(stock.regexp)  # type: ignore[union-attr]
+    re.compile(str(ours.regexp))  # type: ignore[union-attr]
