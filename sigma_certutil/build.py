@@ -108,6 +108,8 @@ class _Job:
     pipelines: tuple[str, ...]
     out_dir: str
     check: bool
+    # Targets whose folder this build created: no file there to compare with.
+    new_folders: frozenset[str] = frozenset()
 
 
 def rule_files(sources: Sequence[str | Path]) -> list[str]:
@@ -244,19 +246,21 @@ def _convert_rule(source: str, stem: str, convert: RuleConverter, job: _Job) -> 
             record.refused[target] = str(result)
         else:
             relative = f"{target}/{stem}.{TARGETS[target].extension}"
-            record.queries[target] = _settle(job, relative, result + "\n")
+            record.queries[target] = _settle(job, target, relative, result + "\n")
     return record
 
 
-def _settle(job: _Job, relative: str, text: str) -> _Query:
+def _settle(job: _Job, target: str, relative: str, text: str) -> _Query:
     """Compare a query file with what is on disk; write it unless it is the same (or only
     report the difference, in check mode)."""
     path = os.path.join(job.out_dir, relative)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            current: str | None = handle.read()
-    except (OSError, UnicodeDecodeError):
-        current = None
+    current: str | None = None
+    if target not in job.new_folders:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                current = handle.read()
+        except (OSError, UnicodeDecodeError):
+            pass
     result = _Query(relative, _hash(text.encode()), query=text)
     if current == text:
         result.stat = _status(path)
@@ -382,7 +386,8 @@ def _convert(
         return
     import multiprocessing
 
-    size = max(1, min(32, len(work) // (workers * 8)))
+    # Small chunks: the last one to finish keeps one core busy alone.
+    size = max(1, min(8, len(work) // (workers * 8)))
     chunks = [work[i : i + size] for i in range(0, len(work), size)]
     # Built before the workers start: forked workers have it, pySigma loaded, for free.
     _start_worker(job)
@@ -433,6 +438,7 @@ def build(
     kept, work, statuses = _plan(files, stems, out_dir, previous, state)
 
     root = out_dir.resolve()
+    new_folders = frozenset(t for t in target_ids if not check and not (out_dir / t).exists())
     for target in target_ids:
         folder = out_dir / target
         if not check:
@@ -443,7 +449,7 @@ def build(
         # Names are sanitised; this stops a symbolic link from taking the files elsewhere.
         if folder.exists() and not folder.resolve().is_relative_to(root):
             raise OutputError(f"{folder}: leaves {out_dir}")
-    job = _Job(tuple(target_ids), tuple(map(str, pipelines)), str(out_dir), check)
+    job = _Job(tuple(target_ids), tuple(map(str, pipelines)), str(out_dir), check, new_folders)
     done = len(kept)
 
     def step(count: int) -> None:
