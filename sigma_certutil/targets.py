@@ -51,7 +51,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="splunk",
                 language="Splunk SPL",
                 extension="spl",
-                backend_class="sigma.backends.splunk.splunk:SplunkBackend",
+                backend_class="sigma_certutil.backends:CertutilSplunkBackend",
                 pipelines=("sysmon.yml", "splunk_addon.yml"),
                 data=(
                     "Splunk Add-on for Sysmon: "
@@ -84,7 +84,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="esql",
                 language="Elasticsearch ES|QL",
                 extension="esql",
-                backend_class="sigma.backends.elasticsearch.elasticsearch_esql:ESQLBackend",
+                backend_class="sigma_certutil.backends:CertutilEsqlBackend",
                 pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
                 data=_ECS_DATA,
                 case_sensitivity=(
