@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 STATE = Path(".sigma-certutil") / "state.json"
-_STATE_FORMAT = 1
+_STATE_FORMAT = 2
 
 # A file's status as git's index keeps it: size, mtime, ctime, inode.
 Status = list[int]
@@ -62,13 +62,30 @@ class Output(NamedTuple):
 
 @dataclass
 class BuildResult:
-    outputs: list[Output] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     diffs: dict[str, str] = field(default_factory=dict)
+    # The outputs, or, after a build that found nothing to do, the manifest that lists them
+    # (read when `outputs` is first asked for) and how many there are.
+    _outputs: list[Output] | None = field(default_factory=list, repr=False)
+    _manifest: Path | None = field(default=None, repr=False)
+    _count: int = field(default=0, repr=False)
+
+    @property
+    def outputs(self) -> list[Output]:
+        """Every query file, as the manifest lists it."""
+        if self._outputs is None:
+            assert self._manifest is not None
+            entries = read_manifest(self._manifest.parent)["outputs"]
+            self._outputs = [Output(**entry) for entry in entries]
+        return self._outputs
+
+    @property
+    def query_count(self) -> int:
+        return self._count if self._outputs is None else len(self._outputs)
 
     @property
     def failed(self) -> bool:
@@ -430,7 +447,7 @@ def build(
         if untouched is not None:
             if progress:
                 progress(len(files), len(files))
-            return _as_built(untouched, files, allow_unsupported)
+            return _as_built(untouched, out_dir)
     stems = _stems(files)
     manifest = read_manifest(out_dir) if (out_dir / MANIFEST).exists() else {}
     previous = _previous(manifest, versions, target_ids)
@@ -479,43 +496,41 @@ def build(
     expected.add(MANIFEST)
     _remove_stale(result, out_dir, manifest, expected, check)
     if not check:
-        _write_state(out_dir, state, options, files, statuses, ordered)
+        _write_state(out_dir, state, options, files, statuses, ordered, result)
     return result
 
 
 def _untouched(out_dir: Path, options: list[Any], files: list[str]) -> dict[str, Any] | None:
-    """The last build's manifest, when nothing it was built from or wrote has changed: the
+    """The last build's state, when nothing that build read or wrote has changed since: the
     same options and versions, the same rule files with the status it saw, and every output
     and the manifest with the status it left them. None when anything differs."""
     state = _read_state(out_dir)
-    if not state or state.get("options") != options:
+    if not state or state.get("options") != options or "summary" not in state:
         return None
     known_rules: dict[str, Status] = state.get("rules", {})
     if len(known_rules) != len(files) or any(_status(s) != known_rules.get(s) for s in files):
         return None
     known_files: dict[str, Status] = state.get("files", {})
+    if state["summary"]["outputs"] + 1 != len(known_files):
+        return None
     root = str(out_dir)
     if any(_status(os.path.join(root, path)) != known for path, known in known_files.items()):
         return None
-    manifest = read_manifest(out_dir)
-    if len(manifest.get("outputs", [])) + 1 != len(known_files):
-        return None
-    return manifest
+    return state
 
 
-def _as_built(manifest: dict[str, Any], files: list[str], allow_unsupported: bool) -> BuildResult:
-    """The result of a build that finds everything as the last one left it."""
-    outputs = [Output(**entry) for entry in manifest["outputs"]]
-    result = BuildResult(outputs=outputs, unchanged=len(outputs) + 1)
-    messages: dict[str, list[tuple[bool, str]]] = {}
-    for entry in manifest.get("failed", []):
-        messages.setdefault(entry["source"], []).append((True, entry["message"]))
-    for entry in manifest.get("refused", []):
-        messages.setdefault(entry["source"], []).append((not allow_unsupported, entry["message"]))
-    for source in files:
-        for is_error, message in messages.get(source, ()):
-            (result.errors if is_error else result.skipped).append(message)
-    return result
+def _as_built(state: dict[str, Any], out_dir: Path) -> BuildResult:
+    """The result of a build that finds everything as the last one left it: its errors and
+    skips from the state, its outputs from the manifest when asked for."""
+    summary = state["summary"]
+    return BuildResult(
+        unchanged=summary["outputs"] + 1,
+        errors=list(summary["errors"]),
+        skipped=list(summary["skipped"]),
+        _outputs=None,
+        _manifest=out_dir / MANIFEST,
+        _count=summary["outputs"],
+    )
 
 
 def _collect(result: BuildResult, records: list[_Rule], allow_unsupported: bool) -> None:
@@ -658,9 +673,10 @@ def _write_state(
     files: list[str],
     statuses: dict[str, Status],
     records: list[_Rule],
+    result: BuildResult,
 ) -> None:
-    """Remember the options and the status of every rule and output file, for the next build
-    (only a cache: without it the next build hashes instead)."""
+    """Remember the options, the status of every rule and output file and what the build
+    reported, for the next build (only a cache: without it the next build hashes instead)."""
     outputs = {q.path: q.stat for record in records for q in record.queries.values() if q.stat}
     manifest = _status(out_dir / MANIFEST)
     if manifest is not None:
@@ -670,6 +686,11 @@ def _write_state(
         "options": options,
         "rules": {source: statuses[source] for source in files if source in statuses},
         "files": outputs,
+        "summary": {
+            "outputs": len(result.outputs),
+            "errors": result.errors,
+            "skipped": result.skipped,
+        },
     }
     if state == previous:
         return

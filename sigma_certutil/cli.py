@@ -379,7 +379,7 @@ def _run_build(
         _print_error(error)
     if not quiet:
         sys.stderr.write(
-            f"{len(result.outputs)} queries: {len(result.written)} written, "
+            f"{result.query_count} queries: {len(result.written)} written, "
             f"{result.unchanged} unchanged, {len(result.removed)} removed, "
             f"{len(result.skipped)} skipped, {len(result.errors)} errors"
             + (f", {len(result.diffs)} differ" if check else "")

@@ -43,6 +43,8 @@ def test_build_writes_one_file_per_rule_and_target_then_nothing(tmp_path: Path) 
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     second = build([rules], out, workers=1)
     assert (second.written, second.removed) == ([], [])
+    assert second.query_count == len(second.outputs) == 10
+    assert second.outputs == first.outputs
     assert mtimes == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
 
 
