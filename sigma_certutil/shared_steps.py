@@ -15,6 +15,7 @@ project's steps use none, and builds with a user's own pipelines convert target 
 from __future__ import annotations
 
 import pickle
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -22,6 +23,7 @@ from typing import Any
 
 from sigma.conditions import (
     ConditionFieldEqualsValueExpression,
+    ConditionIdentifier,
     ConditionItem,
     ConditionValueExpression,
     SigmaCondition,
@@ -153,23 +155,44 @@ def _condition_tree(condition: str) -> bytes:
     return pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-class _UnpickledCondition(SigmaCondition):
-    """A rule condition whose every parse copies pySigma's cached parse tree by unpickling it.
+# The names pySigma's add_condition step gives the detections it adds: ten random letters.
+_GENERATED = re.compile(r"\b_cond_[a-z]{10}\b")
 
-    Defect answered (speed): SigmaCondition.parse deep-copies the cached tree each time a
-    backend asks for the condition, five times per rule here; copy.deepcopy was a twentieth
-    of a build and unpickling costs a fifth of it. Errors stay pySigma's: a condition it
-    cannot parse goes to SigmaCondition.parse.
+
+def _rename(item: object, names: dict[str, str]) -> None:
+    if isinstance(item, ConditionIdentifier) and item.identifier in names:
+        item.args[0] = item.identifier = names[item.identifier]
+    for argument in getattr(item, "args", ()):
+        if isinstance(argument, ConditionItem):
+            _rename(argument, names)
+
+
+class _UnpickledCondition(SigmaCondition):
+    """A rule condition whose every parse copies a cached parse tree by unpickling it.
+
+    Defects answered (speed): SigmaCondition.parse deep-copies its cached tree each time a
+    backend asks for the condition, five times per rule here, and unpickling costs a fifth
+    of copy.deepcopy; and the names that add_condition steps give their detections are random,
+    so every processed condition was a new string for pySigma's cache to parse again with
+    pyparsing. The tree is cached per condition with those names in a fixed form, and they
+    are put back in the copy. Errors stay pySigma's: a condition it cannot parse goes to
+    SigmaCondition.parse.
     """
 
     def parse(
         self, postprocess: bool = True
     ) -> ConditionItem | ConditionFieldEqualsValueExpression | ConditionValueExpression | None:
+        generated = {f"_cond_generated_{n}": name for n, name in enumerate(
+            dict.fromkeys(_GENERATED.findall(self.condition))
+        )}  # fmt: skip
+        fixed = {name: placeholder for placeholder, name in generated.items()}
         try:
-            tree = _condition_tree(self.condition)
+            tree = _condition_tree(_GENERATED.sub(lambda m: fixed[m.group()], self.condition))
         except SigmaError:
             return super().parse(postprocess)
         parsed: ConditionItem = pickle.loads(tree)
+        if generated:
+            _rename(parsed, generated)
         return parsed.postprocess(self.detections, source=self.source) if postprocess else parsed
 
 
