@@ -191,17 +191,24 @@ _worker: list[tuple[RuleConverter, _Job]] = []
 
 
 def _converter(job: _Job) -> RuleConverter:
-    """Shared steps applied once for all targets; with the user's own pipelines (whose
-    variables every step may read), each target's pipeline on its own copy of the rule."""
-    if not job.pipelines:
-        from sigma_certutil.shared_steps import SharedConverter
-
-        return SharedConverter(job.targets).convert
-    from sigma_certutil.conversion import Converter
+    """Shared steps applied once for all targets; with a user's pipeline that defines
+    variables (which every step of a target may read), each target's pipeline on its own
+    copy of the rule."""
     from sigma_certutil.pipelines import user_pipeline
 
     own = [user_pipeline(p) for p in job.pipelines]
-    converters = {target: Converter(target, own) for target in job.targets}
+    if not any(pipeline.vars for pipeline in own):
+        from sigma_certutil.shared_steps import SharedConverter
+
+        return SharedConverter(job.targets, job.pipelines).convert
+    from sigma_certutil.conversion import Converter
+
+    # Each target its own pipeline objects: items report to the pipeline they were last
+    # combined into.
+    converters = {
+        target: Converter(target, [user_pipeline(p) for p in job.pipelines])
+        for target in job.targets
+    }
 
     def convert(rule: SigmaRule) -> dict[str, str | ConversionError]:
         import pickle

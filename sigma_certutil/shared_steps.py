@@ -9,7 +9,8 @@ whose steps are all applied, taking over what they tracked (pipeline state, appl
 field mappings). The queries are those of each target's own conversion (a test compares them).
 
 Steps see their own pipeline variables only, not those of every pipeline of the target; the
-project's steps use none, and builds with a user's own pipelines convert target by target.
+project's steps have none, and a build with a user's pipeline that has some converts target
+by target instead (sigma_certutil.build).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sigma.conditions import (
@@ -37,7 +39,7 @@ from sigma.rule import SigmaRule
 
 from sigma_certutil.conversion import one_query, refusal
 from sigma_certutil.errors import ConversionError
-from sigma_certutil.pipelines import target_pipeline, target_steps
+from sigma_certutil.pipelines import target_pipeline, target_steps, user_pipeline
 from sigma_certutil.targets import get_target
 
 # What a pipeline tracks while it is applied to a rule: applied items (by position and by
@@ -209,19 +211,21 @@ class _Node:
 class SharedConverter:
     """Converts rules to several targets, one backend per target built once."""
 
-    def __init__(self, targets: Sequence[str]) -> None:
+    def __init__(self, targets: Sequence[str], pipelines: Sequence[str | Path] = ()) -> None:
+        """``pipelines``: the user's own pipeline files, joining each target's by priority."""
         self.targets = list(targets)
         self.root = _Node(None)
         self.backends = {}
         for target in self.targets:
             spec = get_target(target)
             node = self.root
-            for name, pipeline in target_steps(spec):
+            for name, pipeline in target_steps(spec, [user_pipeline(p) for p in pipelines]):
                 if name not in node.children:
                     node.children[name] = _Node(_step(pipeline))
                 node = node.children[name]
             node.targets.append(target)
-            backend = spec.backend(processing_pipeline=target_pipeline(spec))
+            own = [user_pipeline(p) for p in pipelines]
+            backend = spec.backend(processing_pipeline=target_pipeline(spec, own))
             backend.init_processing_pipeline()
             backend.last_processing_pipeline = _own(backend.last_processing_pipeline, _Applied)
             self.backends[target] = backend
