@@ -105,3 +105,25 @@ def test_verify_verdicts_are_those_of_the_built_queries(tmp_path: Path) -> None:
                 assert names == result.matched, (rule_file.name, result.target)
             elif result.status == NOT_CONVERTED:
                 assert built[result.target].startswith("refused: ")
+
+
+def test_own_pipelines_share_steps_and_build_as_each_target_alone(tmp_path: Path) -> None:
+    """A user pipeline joins the shared steps; one with variables makes every target convert
+    on its own copy of the rule (the path each target's own conversion takes): same output."""
+    index = tmp_path / "index.yml"
+    index.write_text(
+        "name: our index\npriority: 40\ntransformations:\n"
+        "  - id: our_index\n    type: add_condition\n    conditions:\n      index: sysmon\n",
+        encoding="utf-8",
+    )
+    with_vars = tmp_path / "index_vars.yml"
+    with_vars.write_text(index.read_text(encoding="utf-8") + "vars:\n  unused: x\n", "utf-8")
+    rules = golden_rules()
+    shared = build(rules, tmp_path / "shared", pipelines=[index], workers=2, allow_unsupported=True)
+    alone = build(
+        rules, tmp_path / "alone", pipelines=[with_vars], workers=2, allow_unsupported=True
+    )
+    assert not shared.errors and not alone.errors
+    assert [o.query_hash for o in shared.outputs] == [o.query_hash for o in alone.outputs]
+    splunk = (tmp_path / "shared" / "splunk" / f"{rules[0].stem}.spl").read_text(encoding="utf-8")
+    assert splunk.startswith('index="sysmon" ')
