@@ -89,3 +89,32 @@ def test_unquoted_boolean_converts_like_the_sysmon_string() -> None:
     text = BUNDLED_RULE.read_text(encoding="utf-8")
     unquoted = load_rule(text.replace("Initiated: 'true'", "Initiated: true"))
     assert convert_all(unquoted) == convert_all(load_rule(text))
+
+
+def test_installed_versions_agree_with_importlib_metadata() -> None:
+    """The versions a manifest records, read from dist-info names, are the ones importlib
+    reports; a package that is not installed is "unknown"."""
+    from importlib.metadata import version
+
+    from sigma_certutil.versions import BACKEND_PACKAGES, installed_versions
+
+    packages = ["sigma-certutil", "pySigma", *sorted(set(BACKEND_PACKAGES.values()))]
+    found = installed_versions([*packages, "no-such-package-anywhere"])
+    assert {p: found[p] for p in packages} == {p: version(p) for p in packages}
+    assert found["no-such-package-anywhere"] == "unknown"
+
+
+def test_the_command_line_and_build_load_no_pysigma_until_they_convert() -> None:
+    """A rebuild with nothing changed starts without pySigma (a third of its time), and the
+    package's names still reach the functions, not the modules they live in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sigma_certutil.cli, sigma_certutil.build\n"
+        "assert not any(m == 'sigma' or m.startswith('sigma.') for m in sys.modules), 'pySigma'\n"
+        "import sigma_certutil.conversion, sigma_certutil.rule_card\n"
+        "from sigma_certutil import convert, explain\n"
+        "assert callable(convert) and callable(explain)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
