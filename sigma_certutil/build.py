@@ -495,11 +495,8 @@ def build(
     for relative, text in deploy_texts.items():
         _record_file(result, out_dir, relative, text, check)
     expected.update(deploy_texts)
-    if not work and not deploy and _unchanged_inputs(out_dir, state, options, files, statuses):
-        result.unchanged += 1  # the manifest would come out the same
-    else:
-        text = _manifest_text(options, result, ordered, deploy_texts)
-        _record_file(result, out_dir, MANIFEST, text, check)
+    text = _manifest_text(options, result, ordered, deploy_texts)
+    _record_file(result, out_dir, MANIFEST, text, check)
     expected.add(MANIFEST)
     _remove_stale(result, out_dir, manifest, expected, check)
     if not check:
@@ -591,24 +588,6 @@ def _record_file(result: BuildResult, out_dir: Path, relative: str, text: str, c
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
         result.written.append(relative)
-
-
-def _unchanged_inputs(
-    out_dir: Path,
-    state: dict[str, Any],
-    options: list[Any],
-    files: list[str],
-    statuses: dict[str, Status],
-) -> bool:
-    """Same options, the same rule files unchanged since the last build, and its manifest as
-    it left it: the manifest would come out the same."""
-    known: dict[str, list[int]] = state.get("rules", {})
-    if state.get("options") != options or len(known) != len(files):
-        return False
-    if any(statuses.get(source) != known.get(source) for source in files):
-        return False
-    manifest = _status(out_dir / MANIFEST)
-    return manifest is not None and manifest == state.get("files", {}).get(MANIFEST)
 
 
 def _manifest_text(

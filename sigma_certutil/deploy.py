@@ -22,7 +22,7 @@ from sigma.rule import SigmaRule
 from sigma_certutil.conversion import convert, rule_origin
 from sigma_certutil.errors import ConversionError, OutputError, TargetError
 from sigma_certutil.rule_card import attack_table
-from sigma_certutil.targets import TARGETS
+from sigma_certutil.targets import get_target
 
 SPLUNK_TARGETS = frozenset({"splunk"})
 ELASTIC_TARGETS = frozenset({"eql", "lucene", "esql"})
@@ -129,9 +129,7 @@ class Deployable:
     query: str
 
     def __post_init__(self) -> None:
-        if self.target not in TARGETS:
-            known = ", ".join(TARGETS)
-            raise TargetError(f"unknown target '{self.target}' (known: {known})")
+        get_target(self.target)  # TargetError for an unknown one
 
     @classmethod
     def from_rule(cls, rule: SigmaRule, target: str) -> Deployable:
