@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn
 
-from sigma_certutil.errors import CertutilError, ConversionError, OutputError, RuleError
+from sigma_certutil.errors import (
+    CertutilError,
+    ConversionError,
+    InputError,
+    OutputError,
+    RuleError,
+)
 from sigma_certutil.output import write_atomic
 from sigma_certutil.targets import TARGETS, get_target
 from sigma_certutil.versions import installed_versions
@@ -194,7 +200,7 @@ def _target_ids(requested: Sequence[str] | None) -> list[str]:
 
 
 def _convert_command(args: argparse.Namespace) -> int:
-    from sigma_certutil.conversion import convert
+    from sigma_certutil.conversion.single import convert
 
     target_ids = _target_ids(args.targets)
     converted: list[_Converted] = []
@@ -261,7 +267,7 @@ def _load_rules(paths: Sequence[str], errors: list[CertutilError]) -> list[tuple
 
 
 def _exit_code(errors: Sequence[CertutilError]) -> int:
-    if any(isinstance(error, RuleError) for error in errors):
+    if any(isinstance(error, InputError) for error in errors):
         return EXIT_USAGE
     return EXIT_CONVERSION if errors else EXIT_OK
 
@@ -301,7 +307,7 @@ def _fields_command(args: argparse.Namespace) -> int:
 
 
 def _verify_command(args: argparse.Namespace) -> int:
-    from sigma_certutil.verify import load_events, verify
+    from sigma_certutil.verify import Verdict, load_events, verify
 
     target_ids = _target_ids(args.targets)
     errors: list[CertutilError] = []
@@ -319,7 +325,7 @@ def _verify_command(args: argparse.Namespace) -> int:
                 "targets": [
                     {
                         "target": result.target,
-                        "status": result.status,
+                        "status": result.status.value,
                         "matched": list(result.matched),
                         "detail": result.detail,
                     }
@@ -336,8 +342,8 @@ def _verify_command(args: argparse.Namespace) -> int:
                 f"{len(events)} events: {', '.join(checked.reference) or '-'}\n"
             )
             for result in checked.results:
-                line = f"  {result.target:<10} {result.status}"
-                if result.matched or result.status in ("agrees", "disagrees"):
+                line = f"  {result.target:<10} {result.status.value}"
+                if result.matched or result.status in (Verdict.AGREES, Verdict.DISAGREES):
                     line += f": {', '.join(result.matched) or 'no event'}"
                 if result.detail:
                     line += f" ({result.detail})"

@@ -1,4 +1,8 @@
-"""The exceptions this package raises: one base class, one subclass per kind of failure."""
+"""The exceptions this package raises: one base class, one subclass per kind of failure.
+
+Each carries its parts as attributes (``source``, ``line``, ``target``, ``reason``); ``str()``
+is the one-line message the command line prints. No code reads an error by splitting it.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,85 @@ class CertutilError(Exception):
     """Base class. ``str(error)`` is the one-line message the command line prints."""
 
 
-class RuleError(CertutilError):
-    """A rule could not be read: missing file, malformed YAML, not a valid Sigma rule."""
+class InputError(CertutilError):
+    """An input file could not be read or is not what it must be (exit code 2)."""
+
+    what = "<input>"
 
     def __init__(self, message: str, source: str | Path | None = None, line: int | None = None):
         self.message = message
         self.source = str(source) if source is not None else None
         self.line = line
-        where = self.source or "<rule>"
+        where = self.source or self.what
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str | None, int | None]]:
+        # Raised in build workers and sent back to the main process.
+        return (type(self), (self.message, self.source, self.line))
+
+
+class RuleError(InputError):
+    """A rule could not be read: missing file, malformed YAML, not a valid Sigma rule."""
+
+    what = "<rule>"
+
+
+class PipelineError(InputError):
+    """A user's pipeline file could not be read or is not a valid pySigma pipeline."""
+
+    what = "<pipeline>"
+
+
+class EventsError(InputError):
+    """An events file for ``verify`` could not be read or holds no usable events."""
+
+    what = "<events>"
+
+
+class ManifestError(InputError):
+    """A build's manifest is missing, unreadable or not one this package writes."""
+
+    what = "<manifest>"
+
+
+class CorpusError(InputError):
+    """A corpus folder for the rule card could not be read."""
+
+    what = "<corpus>"
+
 
 class TargetError(CertutilError):
-    """An unknown target id."""
+    """An unknown target id, or a target a format does not take."""
 
 
 class ConversionError(CertutilError):
     """A valid rule that a target cannot express (unsupported log source, field or modifier)."""
+
+    def __init__(self, source: str, target: str, reason: str) -> None:
+        self.source = source
+        self.target = target
+        self.reason = reason
+        super().__init__(f"{source}: {target}: {reason}")
+
+    def __reduce__(self) -> tuple[type[ConversionError], tuple[str, str, str]]:
+        # Raised in build workers and sent back to the main process.
+        return (type(self), (self.source, self.target, self.reason))
+
+
+class DeployError(CertutilError):
+    """Converted rules that a deployable format cannot hold (a stanza name taken twice, a
+    field over the product's limit)."""
+
+    def __init__(self, source: str, format_id: str, reason: str) -> None:
+        self.source = source
+        self.format = format_id
+        self.reason = reason
+        super().__init__(f"{source}: {format_id}: {reason}")
+
+    def __reduce__(self) -> tuple[type[DeployError], tuple[str, str, str]]:
+        return (type(self), (self.source, self.format, self.reason))
 
 
 class OutputError(CertutilError):

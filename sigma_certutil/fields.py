@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
-from sigma_certutil.conversion import run_conversion
+from sigma_certutil.conversion.single import run_conversion
 
 
 @dataclass(frozen=True)

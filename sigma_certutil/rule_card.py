@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sigma.rule import SigmaRule
 
-from sigma_certutil.errors import RuleError
+from sigma_certutil.attack import Tactic, Technique, attack_table, attack_tags
+from sigma_certutil.errors import CorpusError, RuleError
 from sigma_certutil.sysmon import category_events
 
 # The operator a field's modifiers apply, named as the catalog names them; modifiers that only
@@ -34,19 +31,6 @@ _OPERATORS = {
 }
 _IGNORED = {"all", "cased", "i", "ignorecase", "m", "multiline", "s", "dotall"}
 KEYWORDS = "(keywords)"
-
-
-@dataclass(frozen=True)
-class Tactic:
-    id: str
-    short_name: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Technique:
-    id: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -105,36 +89,6 @@ class RuleCard:
         data = asdict(self)
         data["schema"] = "sigma-certutil/rule-card/1"
         return data
-
-
-@cache
-def attack_table() -> dict[str, Any]:
-    """The bundled MITRE ATT&CK table (sigma_certutil/data/attack.json)."""
-    text = (files("sigma_certutil") / "data" / "attack.json").read_text(encoding="utf-8")
-    table: dict[str, Any] = json.loads(text)
-    return table
-
-
-def _attack(tags: Iterable[str]) -> tuple[tuple[Tactic, ...], tuple[Technique, ...]]:
-    table = attack_table()
-    by_id = {t["id"].lower(): (short, t) for short, t in table["tactics"].items()}
-    tactics: list[Tactic] = []
-    techniques: list[Technique] = []
-    for tag in tags:
-        namespace, _, name = tag.partition(".")
-        if namespace != "attack":
-            continue
-        name = name.replace("_", "-").lower()
-        if re.fullmatch(r"t\d{4}(\.\d{3})?", name):
-            technique = table["techniques"].get(name.upper())
-            techniques.append(Technique(name.upper(), technique["name"] if technique else ""))
-        elif name in table["tactics"]:
-            tactic = table["tactics"][name]
-            tactics.append(Tactic(tactic["id"], name, tactic["name"]))
-        elif name in by_id:
-            short, tactic = by_id[name]
-            tactics.append(Tactic(tactic["id"], short, tactic["name"]))
-    return tuple(tactics), tuple(techniques)
 
 
 def _text(value: Any) -> str:
@@ -215,7 +169,7 @@ def explain(
     if not isinstance(document, dict):
         raise RuleError("not a Sigma rule", rule.source.path if rule.source else None)
     detection = document.get("detection") or {}
-    tactics, techniques = _attack(str(tag) for tag in rule.tags)
+    tactics, techniques = attack_tags(str(tag) for tag in rule.tags)
     category = rule.logsource.category
     events = tuple(
         EventCoverage("Sysmon", event.id, event.title) for event in category_events(category)
@@ -240,7 +194,7 @@ def explain(
     seen_self = False
     if corpus is not None:
         if not corpus.is_dir():
-            raise RuleError("corpus is not a directory", corpus)
+            raise CorpusError("not a directory", corpus)
         counts, corpus_rules, seen_self = _corpus_counts(corpus, str(rule.id))
 
     def count(field_name: str, kind: str, value: str) -> int | None:

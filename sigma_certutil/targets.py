@@ -1,4 +1,9 @@
-"""The one table that says what each target is: language, backend, pipelines and data."""
+"""The one table of targets. A row says everything about a target; every other module reads it.
+
+Adding a target is one row here (and a store in stores.py, a step in the processing registry
+or a backend correction when the target needs a new one), plus its golden files. README,
+"Adding a target", walks through it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,45 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from sigma_certutil.errors import TargetError
+from sigma_certutil.stores import DEFENDER_XDR, ECS, SPLUNK_ADDON, Store
 
 if TYPE_CHECKING:
-    from sigma.conversion.base import Backend
+    from sigma.conversion.base import Backend as PySigmaBackend
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The pySigma backend class ("module:Class", imported when a conversion needs it) and
+    the distribution that provides its base, whose version a build's manifest records."""
+
+    cls: str
+    package: str
+
+    def load(self) -> type[PySigmaBackend]:
+        module, _, name = self.cls.partition(":")
+        return cast("type[PySigmaBackend]", getattr(import_module(module), name))
+
+
+@dataclass(frozen=True)
+class DeployFile:
+    """A deployable file a build writes with ``--deploy``: a format of sigma_certutil.deploy
+    and its path under OUT ("{stem}" for one file per rule), with the format's options."""
+
+    format: str
+    path: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, name: str) -> str:
+        return dict(self.options).get(name, "")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What runs the target's queries in ``verify`` and the tests: a module of
+    sigma_certutil.verify.engines with ``unavailable()`` and ``run(query, events, store)``."""
+
+    name: str
+    module: str
 
 
 @dataclass(frozen=True)
@@ -21,27 +62,28 @@ class Target:
     id: str
     language: str
     extension: str
-    # The pySigma backend class, "module:Class", imported when a conversion needs it.
-    backend_class: str
-    # Pipeline files under pipelines/ (and named Python steps), applied after
-    # pysigma-pipeline-sysmon, by priority.
-    pipelines: tuple[str, ...]
-    data: str
+    backend: Backend
+    store: Store
+    # Processing steps (names in sigma_certutil.processing.registry.STEPS), in the order
+    # they apply: by priority, which a test checks.
+    steps: tuple[str, ...]
     case_sensitivity: str
+    deploy: tuple[DeployFile, ...] = ()
+    engine: Engine | None = None
+    # Why no engine can run the queries here, when there is none.
+    not_executed: str = ""
 
     @property
-    def backend(self) -> type[Backend]:
-        module, _, name = self.backend_class.partition(":")
-        return cast("type[Backend]", getattr(import_module(module), name))
+    def data(self) -> str:
+        """What the queries assume about the data."""
+        return self.store.summary
 
 
+# Every target reads Sysmon: pySigma's Sysmon step, the strict field check, Sysmon sources only.
+_SYSMON = ("pysigma_sysmon", "sysmon_rule", "sysmon")
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
-_ECS_STEPS = ("sysmon.yml", "ecs_registry_data", "ecs_user", "ecs.yml", "elastic_regex")
-_ECS_DATA = (
-    "Elastic Common Schema as the Winlogbeat sysmon module and the Elastic Agent "
-    "windows.sysmon_operational data stream write it "
-    "(winlogbeat-*, logs-windows.sysmon_operational-*)"
-)
+_ECS = (*_SYSMON, "ecs_registry_data", "ecs_user", "ecs", "ecs_index", "elastic_regex")
+_ELASTIC = "pysigma-backend-elasticsearch"
 
 TARGETS: Mapping[str, Target] = MappingProxyType(
     {
@@ -51,58 +93,87 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 id="splunk",
                 language="Splunk SPL",
                 extension="spl",
-                backend_class="sigma_certutil.backends:CertutilSplunkBackend",
-                pipelines=("sysmon.yml", "splunk_addon.yml"),
-                data=(
-                    "Splunk Add-on for Sysmon: "
-                    'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", '
-                    "EventCode, raw Sysmon field names"
+                backend=Backend(
+                    "sigma_certutil.conversion.backends:CertutilSplunkBackend",
+                    "pysigma-backend-splunk",
                 ),
+                store=SPLUNK_ADDON,
+                steps=(*_SYSMON, "splunk_addon"),
                 case_sensitivity="case-insensitive (Splunk field-value matching)",
+                deploy=(DeployFile("splunk-savedsearches", "deploy/savedsearches.conf"),),
+                not_executed="no Splunk engine can run here",
             ),
             Target(
                 id="lucene",
                 language="Elasticsearch Lucene query string",
                 extension="lucene",
-                backend_class="sigma_certutil.backends:CertutilLuceneBackend",
-                pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
-                data=_ECS_DATA,
+                backend=Backend(
+                    "sigma_certutil.conversion.backends:CertutilLuceneBackend", _ELASTIC
+                ),
+                store=ECS,
+                steps=(*_ECS, "elastic_caseless"),
                 case_sensitivity=(
                     "case-insensitive: strings become [aA] regular expressions on keyword fields"
                 ),
+                deploy=(
+                    DeployFile(
+                        "elastic-rules",
+                        "deploy/elastic-lucene.ndjson",
+                        (("type", "query"), ("language", "lucene")),
+                    ),
+                ),
+                engine=Engine("Apache Lucene 8", "sigma_certutil.verify.engines.lucene"),
             ),
             Target(
                 id="eql",
                 language="Elastic EQL",
                 extension="eql",
-                backend_class="sigma_certutil.backends:CertutilEqlBackend",
-                pipelines=_ECS_STEPS,
-                data=_ECS_DATA,
+                backend=Backend("sigma_certutil.conversion.backends:CertutilEqlBackend", _ELASTIC),
+                store=ECS,
+                steps=_ECS,
                 case_sensitivity="case-insensitive (the ':' operator)",
+                deploy=(
+                    DeployFile(
+                        "elastic-rules",
+                        "deploy/elastic-eql.ndjson",
+                        (("type", "eql"), ("language", "eql")),
+                    ),
+                ),
+                engine=Engine("Elastic eql", "sigma_certutil.verify.engines.eql"),
             ),
             Target(
                 id="esql",
                 language="Elasticsearch ES|QL",
                 extension="esql",
-                backend_class="sigma_certutil.backends:CertutilEsqlBackend",
-                pipelines=(*_ECS_STEPS, "elastic_caseless.yml"),
-                data=_ECS_DATA,
+                backend=Backend("sigma_certutil.conversion.backends:CertutilEsqlBackend", _ELASTIC),
+                store=ECS,
+                steps=(*_ECS, "elastic_caseless"),
                 case_sensitivity=(
                     "case-insensitive: strings become [aA] regular expressions (RLIKE)"
                 ),
+                # "index is not supported for ES|QL rules": the FROM command names them.
+                deploy=(
+                    DeployFile(
+                        "elastic-rules",
+                        "deploy/elastic-esql.ndjson",
+                        (("type", "esql"), ("language", "esql"), ("index", "in query")),
+                    ),
+                ),
+                not_executed="no ES|QL engine",
             ),
             Target(
                 id="kusto",
                 language="Kusto KQL (Microsoft Defender XDR advanced hunting)",
                 extension="kql",
-                backend_class="sigma_certutil.backends:CertutilKustoBackend",
-                pipelines=("sysmon.yml", "xdr_registry_data", "xdr_user", "defender_xdr.yml"),
-                data=(
-                    "Microsoft Defender XDR advanced hunting tables (DeviceProcessEvents, "
-                    "DeviceNetworkEvents, DeviceFileEvents, DeviceRegistryEvents, "
-                    "DeviceImageLoadEvents, DeviceEvents)"
+                backend=Backend(
+                    "sigma_certutil.conversion.backends:CertutilKustoBackend",
+                    "pysigma-backend-kusto",
                 ),
+                store=DEFENDER_XDR,
+                steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr"),
                 case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
+                deploy=(DeployFile("sentinel-rule", "deploy/sentinel/{stem}.yaml"),),
+                engine=Engine("duckdb-kql", "sigma_certutil.verify.engines.kusto"),
             ),
         )
     }

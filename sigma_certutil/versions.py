@@ -10,15 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigma_certutil.pipelines import pipeline_dir
-
-BACKEND_PACKAGES = {
-    "splunk": "pysigma-backend-splunk",
-    "lucene": "pysigma-backend-elasticsearch",
-    "eql": "pysigma-backend-elasticsearch",
-    "esql": "pysigma-backend-elasticsearch",
-    "kusto": "pysigma-backend-kusto",
-}
+from sigma_certutil.processing.registry import pipeline_dir
+from sigma_certutil.targets import get_target
 
 
 def _normal(name: str) -> str:
@@ -63,7 +56,7 @@ def build_versions(targets: Sequence[str], pipelines: Sequence[str | Path] = ())
     folder = pipeline_dir()
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".yml")):
         digest.update((folder / name).read_bytes())
-    packages = {"sigma-certutil", "pysigma", *(BACKEND_PACKAGES[t] for t in targets)}
+    packages = {"sigma-certutil", "pysigma", *(get_target(t).backend.package for t in targets)}
     versions = {**installed_versions(sorted(packages)), "pipelines": digest.hexdigest()[:16]}
     if pipelines:
         own = hashlib.sha256(b"".join(Path(p).read_bytes() for p in pipelines))

@@ -42,10 +42,10 @@ from engines.spl_model import spl_search  # noqa: E402
 
 from sigma_certutil import CertutilError, convert, load_rule  # noqa: E402
 from sigma_certutil.verify.engines import run_target, unavailable  # noqa: E402
+from sigma_certutil.verify.engines.lucene import LuceneQueryError  # noqa: E402
 from sigma_certutil.verify.events import SysmonEvent, load_events  # noqa: E402
-from sigma_certutil.verify.lucene import LuceneQueryError  # noqa: E402
-from sigma_certutil.verify.shapes import to_splunk  # noqa: E402
-from sigma_certutil.verify.xdr_shapes import to_xdr_row  # noqa: E402
+from sigma_certutil.verify.shapes.splunk import to_splunk  # noqa: E402
+from sigma_certutil.verify.shapes.xdr import to_xdr_row  # noqa: E402
 
 TARGETS = ("splunk", "lucene", "eql", "kusto")
 

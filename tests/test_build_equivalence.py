@@ -15,7 +15,7 @@ from regression import _is_sysmon_rule, regressions
 
 from sigma_certutil import TARGETS, ConversionError, convert, load_rule
 from sigma_certutil.build import build, safe_stem
-from sigma_certutil.verify import AGREES, DISAGREES, NOT_CONVERTED, verify
+from sigma_certutil.verify import Verdict, verify
 from sigma_certutil.verify.engines import run_target, unavailable
 from sigma_certutil.verify.events import SysmonEvent
 
@@ -99,11 +99,11 @@ def test_verify_verdicts_are_those_of_the_built_queries(tmp_path: Path) -> None:
         built = _built(tmp_path / "out", rule_file)
         [checked] = verify([load_rule(rule_file)], events)
         for result in checked.results:
-            if result.status in (AGREES, DISAGREES):
+            if result.status in (Verdict.AGREES, Verdict.DISAGREES):
                 hits = run_target(result.target, built[result.target], events)
                 names = tuple(events[i].name for i in sorted(hits))
                 assert names == result.matched, (rule_file.name, result.target)
-            elif result.status == NOT_CONVERTED:
+            elif result.status is Verdict.NOT_CONVERTED:
                 assert built[result.target].startswith("refused: ")
 
 

@@ -24,7 +24,6 @@ from conftest import TEST_RULES
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.deploy import (
-    ELASTIC_TARGETS,
     FORMATS,
     SENTINEL_TACTICS,
     Deployable,
@@ -33,7 +32,7 @@ from sigma_certutil.deploy import (
     sentinel_rule_yaml,
     splunk_savedsearch,
 )
-from sigma_certutil.errors import ConversionError, OutputError, TargetError
+from sigma_certutil.errors import DeployError, OutputError, TargetError
 from sigma_certutil.rules import bundled_rule_text
 from sigma_certutil.targets import TARGETS
 
@@ -156,10 +155,10 @@ def test_savedsearches_stanza_names() -> None:
     rule = load_rule(rule_text().replace(BUNDLED_TITLE, '"Certutil [beta]\\nconnection"'))
     stanzas = read_conf(splunk_savedsearch([Deployable(rule, "splunk", "x")]))
     assert list(stanzas) == ["Certutil beta connection"]
-    with pytest.raises(ConversionError, match="already taken"):
+    with pytest.raises(DeployError, match="already taken"):
         splunk_savedsearch([bundled("splunk"), bundled("splunk")])
     default = load_rule(rule_text().replace(BUNDLED_TITLE, "'[default]'"))
-    with pytest.raises(ConversionError, match="cannot name"):
+    with pytest.raises(DeployError, match="cannot name"):
         splunk_savedsearch([Deployable(default, "splunk", "x")])
 
 
@@ -192,7 +191,7 @@ def check_threat(threat: Any) -> None:
                 )
 
 
-@pytest.mark.parametrize("target", sorted(ELASTIC_TARGETS))
+@pytest.mark.parametrize("target", sorted(FORMATS["elastic-rules"].targets))
 def test_kibana_rule_for_the_bundled_rule(target: str) -> None:
     item = bundled(target)
     text = elastic_rules_ndjson([item])
@@ -246,7 +245,7 @@ def test_kibana_ndjson_one_object_per_line() -> None:
     items = [bundled("eql"), Deployable.from_rule(lsass, "lucene")]
     lines = elastic_rules_ndjson(items).splitlines()
     assert [json.loads(line)["rule_id"] for line in lines] == [BUNDLED_ID, str(lsass.id)]
-    with pytest.raises(ConversionError, match="rule_id"):
+    with pytest.raises(DeployError, match="rule_id"):
         elastic_rules_ndjson([bundled("eql"), bundled("lucene")])
 
 
@@ -379,7 +378,7 @@ def test_sentinel_subtechnique_and_tables() -> None:
         "DeviceProcessEvents",
         "DeviceEvents",
     ]
-    with pytest.raises(ConversionError, match="no Defender XDR table"):
+    with pytest.raises(DeployError, match=r"names no Microsoft Defender XDR .*table"):
         sentinel_rule_yaml(Deployable(load_rule(LSASS_RULE), "kusto", "SecurityEvent"))
 
 

@@ -5,7 +5,7 @@ mistake in shapes.py shows here instead of hiding behind the pipeline it checks.
 from __future__ import annotations
 
 from sigma_certutil.verify.events import SysmonEvent
-from sigma_certutil.verify.shapes import to_ecs
+from sigma_certutil.verify.shapes.ecs import to_ecs
 
 
 def test_process_creation_document() -> None:

@@ -13,9 +13,10 @@ from engines.cases import Case
 from engines.spl_model import spl_search
 
 from sigma_certutil import convert, load_rule
-from sigma_certutil.verify.elastic_eql import ecs_schema, run_eql
-from sigma_certutil.verify.lucene import lucene_unavailable, run_lucene
-from sigma_certutil.verify.shapes import ecs_fields, to_ecs, to_splunk
+from sigma_certutil.verify.engines.eql import ecs_schema, run_eql
+from sigma_certutil.verify.engines.lucene import lucene_unavailable, run_lucene
+from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
+from sigma_certutil.verify.shapes.splunk import to_splunk
 
 BLOCKS: dict[str, Any] = yaml.safe_load(
     (TESTS / "fixtures" / "category_events.yml").read_text(encoding="utf-8")

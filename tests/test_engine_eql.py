@@ -9,8 +9,8 @@ from conftest import TESTS, golden_rules, real_eid3_cases
 from engines.cases import load_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
-from sigma_certutil.verify.elastic_eql import ecs_schema, parse_eql, run_eql
-from sigma_certutil.verify.shapes import ecs_fields, to_ecs
+from sigma_certutil.verify.engines.eql import ecs_schema, parse_eql, run_eql
+from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
 
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import golden_rules, require_engine
 
 from sigma_certutil import convert, load_rule
-from sigma_certutil.verify.shapes import ecs_fields
+from sigma_certutil.verify.shapes.ecs import ecs_fields
 
 try:
     from engines.esql import EsqlSyntaxError, esql_field_names

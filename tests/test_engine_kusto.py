@@ -16,7 +16,7 @@ from engines.kusto import (
 from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
 
 from sigma_certutil import ConversionError, convert, load_bundled_rule, load_rule
-from sigma_certutil.verify.shapes import to_xdr_network_row
+from sigma_certutil.verify.shapes.xdr import to_xdr_network_row
 
 TABLE = "DeviceNetworkEvents"
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")

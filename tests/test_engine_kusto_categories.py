@@ -275,7 +275,7 @@ def test_user_is_split_into_the_account_columns() -> None:
     InitiatingProcessAccount* (the acting process) columns."""
     require_engine(duckdb_kql_unavailable())
     from sigma_certutil.verify.events import SysmonEvent
-    from sigma_certutil.verify.xdr_shapes import to_xdr_row
+    from sigma_certutil.verify.shapes.xdr import to_xdr_row
 
     detection = (
         "selection:\n    Image|endswith: '\\cmd.exe'\n    User: 'NT AUTHORITY\\SYSTEM'\n"

@@ -8,8 +8,8 @@ from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
 from engines.cases import Case, load_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
-from sigma_certutil.verify.lucene import LuceneQueryError, lucene_unavailable, run_lucene
-from sigma_certutil.verify.shapes import ecs_fields, to_ecs
+from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
+from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
 
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 # Elasticsearch's ip type takes exact terms and CIDR; the index here keeps exact terms.

@@ -11,7 +11,7 @@ from engines.spl_model import spl_fields, spl_search
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.sysmon import category_events
-from sigma_certutil.verify.shapes import to_splunk
+from sigma_certutil.verify.shapes.splunk import to_splunk
 
 PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode'
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import require_engine
 
-from sigma_certutil.verify.lucene import LuceneQueryError, lucene_unavailable, run_lucene
+from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
 
 FIELD_TYPES = {
     "process.executable": "keyword",

@@ -23,8 +23,8 @@ def test_wheel_contains_pipelines_rule_and_types(tmp_path: Path) -> None:
     assert "sigma_certutil/rules/net_connection_win_certutil_initiated_connection.yml" in names
     assert "sigma_certutil/py.typed" in names
     assert "sigma_certutil/data/sysmon_events.yml" in names
-    assert "sigma_certutil/verify/LuceneQueryCheck.java" in names
-    assert "sigma_certutil/verify/ecs_fields.yml" in names
+    assert "sigma_certutil/verify/engines/LuceneQueryCheck.java" in names
+    assert "sigma_certutil/verify/shapes/ecs_fields.yml" in names
 
     # Installed from the wheel alone (no source tree on the path), the bundled rule converts.
     target = tmp_path / "site"

@@ -7,7 +7,8 @@ import re
 import pytest
 from sigma.types import SigmaString
 
-from sigma_certutil.transformations import RegistryNumber, _lucene_regex
+from sigma_certutil.processing.regex import _lucene_regex
+from sigma_certutil.processing.registry_values import RegistryNumber
 
 SAMPLES = [
     "curl.exe -H x",
@@ -53,7 +54,7 @@ def test_caseless_brackets_build_what_pysigma_builds_without_compiling(value: st
     and one that Python's re accepts although it was not compiled to be checked."""
     from sigma.processing.transformations.values import RegexTransformation
 
-    from sigma_certutil.transformations import CaselessBrackets
+    from sigma_certutil.processing.regex import CaselessBrackets
 
     stock = RegexTransformation(method="ignore_case_brackets").apply_string_value(
         "f", SigmaString(value)

@@ -9,7 +9,7 @@ from cli_helpers import run_cli
 from conftest import BUNDLED_RULE, SHARED, require_engine
 
 from sigma_certutil import load_bundled_rule, load_rule
-from sigma_certutil.verify import load_events, verify
+from sigma_certutil.verify import Verdict, load_events, verify
 from sigma_certutil.verify.engines import unavailable
 
 EID3 = SHARED / "data" / "events" / "sysmon-eid3"
@@ -25,7 +25,7 @@ def test_flagship_agrees_on_real_events() -> None:
     events = [e for path in sorted(EID3.glob("*.json")) for e in load_events(path)]
     [checked] = verify([load_bundled_rule()], events)
     assert checked.reference == ("certutil_0dba975d.json#1",)
-    statuses = {r.target: r.status for r in checked.results}
+    statuses = {r.target: r.status.value for r in checked.results}
     assert statuses == {
         "splunk": "converted, not executed",
         "lucene": "agrees",
@@ -54,7 +54,8 @@ def test_json_lines_of_event_data(tmp_path: Path) -> None:
     )  # fmt: skip
     [checked] = verify([load_bundled_rule()], load_events(events))
     assert checked.reference == ("events.jsonl#1",)
-    assert all(r.matched == ("events.jsonl#1",) for r in checked.results if r.status == "agrees")
+    agreeing = [r for r in checked.results if r.status is Verdict.AGREES]
+    assert all(r.matched == ("events.jsonl#1",) for r in agreeing)
 
 
 def test_a_known_difference_is_reported_as_disagreement(tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ def test_rule_a_target_refuses_is_not_a_disagreement(tmp_path: Path) -> None:
         ],
     )
     [checked] = verify([load_rule(rule)], load_events(events), ["eql", "splunk"])
-    assert [r.status for r in checked.results] == ["not converted", "converted, not executed"]
+    assert [r.status.value for r in checked.results] == ["not converted", "converted, not executed"]
     assert "DestinationIsIpv6" in checked.results[0].detail
     assert not checked.disagrees
 

@@ -15,28 +15,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from sigma.rule import SigmaRule
 
-from sigma_certutil.conversion import convert, rule_origin
+from sigma_certutil.conversion.single import convert, rule_origin
 from sigma_certutil.errors import ConversionError
-from sigma_certutil.targets import TARGETS
+from sigma_certutil.targets import TARGETS, get_target
 from sigma_certutil.verify.events import SysmonEvent, load_events
 
-__all__ = ["RuleVerification", "SysmonEvent", "TargetResult", "load_events", "verify"]
+__all__ = ["RuleVerification", "SysmonEvent", "TargetResult", "Verdict", "load_events", "verify"]
 
-AGREES = "agrees"
-DISAGREES = "disagrees"
-NOT_EXECUTED = "converted, not executed"
-NOT_CONVERTED = "not converted"
-UNAVAILABLE = "engine unavailable"
-ENGINE_ERROR = "engine error"
+
+class Verdict(Enum):
+    """What a target's query did on the events, beside the Sigma reference. The value is the
+    text the command line prints."""
+
+    AGREES = "agrees"
+    DISAGREES = "disagrees"
+    # No engine can run the target's queries here: never counted as passing.
+    NOT_EXECUTED = "converted, not executed"
+    NOT_CONVERTED = "not converted"
+    UNAVAILABLE = "engine unavailable"
+    ENGINE_ERROR = "engine error"
 
 
 @dataclass(frozen=True)
 class TargetResult:
     target: str
-    status: str
+    status: Verdict
     matched: tuple[str, ...] = ()
     detail: str = ""
 
@@ -51,7 +58,7 @@ class RuleVerification:
     @property
     def disagrees(self) -> bool:
         """A target matched other events than the reference, or its engine failed on it."""
-        return any(r.status in (DISAGREES, ENGINE_ERROR) for r in self.results)
+        return any(r.status in (Verdict.DISAGREES, Verdict.ENGINE_ERROR) for r in self.results)
 
 
 def verify(
@@ -70,22 +77,26 @@ def verify(
             try:
                 query = convert(rule, target_id)
             except ConversionError as error:
-                detail = str(error).split(": ", 2)[-1]
-                results.append(TargetResult(target_id, NOT_CONVERTED, detail=detail))
+                results.append(TargetResult(target_id, Verdict.NOT_CONVERTED, detail=error.reason))
+                continue
+            target = get_target(target_id)
+            if target.engine is None:
+                results.append(
+                    TargetResult(target_id, Verdict.NOT_EXECUTED, detail=target.not_executed)
+                )
                 continue
             reason = unavailable(target_id)
             if reason is not None:
-                status = NOT_EXECUTED if reason == "" else UNAVAILABLE
-                results.append(TargetResult(target_id, status, detail=reason))
+                results.append(TargetResult(target_id, Verdict.UNAVAILABLE, detail=reason))
                 continue
             try:
                 hits = run_target(target_id, query, events)
             except Exception as error:
                 detail = " ".join(f"{type(error).__name__}: {error}".split())
-                results.append(TargetResult(target_id, ENGINE_ERROR, detail=detail))
+                results.append(TargetResult(target_id, Verdict.ENGINE_ERROR, detail=detail))
                 continue
             matched = tuple(events[i].name for i in sorted(hits))
-            status = AGREES if matched == reference else DISAGREES
+            status = Verdict.AGREES if matched == reference else Verdict.DISAGREES
             results.append(TargetResult(target_id, status, matched))
         report.append(RuleVerification(rule_origin(rule), rule.title, reference, tuple(results)))
     return report

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sigma_certutil.errors import RuleError
+from sigma_certutil.errors import EventsError
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,11 @@ def load_events(path: str | Path) -> list[SysmonEvent]:
     try:
         values = _json_values(source.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise RuleError("events file not found", source) from error
+        raise EventsError("events file not found", source) from error
     except (OSError, UnicodeDecodeError) as error:
-        raise RuleError(f"cannot read events: {error}", source) from error
+        raise EventsError(f"cannot read events: {error}", source) from error
     except json.JSONDecodeError as error:
-        raise RuleError(f"malformed JSON: {error.msg}", source, error.lineno) from error
+        raise EventsError(f"malformed JSON: {error.msg}", source, error.lineno) from error
     events = []
     for number, value in enumerate(values, 1):
         name = f"{source.name}#{number}"
@@ -60,11 +60,11 @@ def load_events(path: str | Path) -> list[SysmonEvent]:
             data = {k: v for k, v in value.items() if k != "EventID"}
             event_id = value.get("EventID")
         else:
-            raise RuleError(f"event {number} is not a JSON object", source)
+            raise EventsError(f"event {number} is not a JSON object", source)
         if isinstance(event_id, dict):  # XML-to-JSON exports keep the text under "#text"
             event_id = event_id.get("#text")
         try:
             events.append(SysmonEvent(name, dict(data), int(str(event_id))))
         except ValueError:
-            raise RuleError(f"event {number} has no EventID", source) from None
+            raise EventsError(f"event {number} has no EventID", source) from None
     return events

@@ -1,4 +1,4 @@
-"""Microsoft's Kusto analyzer for the tests; running KQL is sigma_certutil.verify.kusto's.
+"""Microsoft's Kusto analyzer for the tests; running KQL is sigma_certutil.verify.engines.kusto's.
 
 ``analyze_kql`` type-checks KQL with Kusto.Language (the analyzer behind Kusto Explorer and the
 Defender portal), through ``kusto_analyze.js`` in one ``node`` process. It is not a Python
@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from sigma_certutil.verify.kusto import (
+from sigma_certutil.verify.engines.kusto import (
     KqlRunError,
     duckdb_kql_unavailable,
     run_kql,

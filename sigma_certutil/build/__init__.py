@@ -194,14 +194,14 @@ def _converter(job: _Job) -> RuleConverter:
     """Shared steps applied once for all targets; with a user's pipeline that defines
     variables (which every step of a target may read), each target's pipeline on its own
     copy of the rule."""
-    from sigma_certutil.pipelines import user_pipeline
+    from sigma_certutil.processing.registry import user_pipeline
 
     own = [user_pipeline(p) for p in job.pipelines]
     if not any(pipeline.vars for pipeline in own):
-        from sigma_certutil.shared_steps import SharedConverter
+        from sigma_certutil.conversion.shared import SharedConverter
 
         return SharedConverter(job.targets, job.pipelines).convert
-    from sigma_certutil.conversion import Converter
+    from sigma_certutil.conversion.single import Converter
 
     # Each target its own pipeline objects: items report to the pipeline they were last
     # combined into.
@@ -441,7 +441,7 @@ def build(
     out_dir = Path(out)
     target_ids = list(targets or TARGETS)
     if pipelines:
-        from sigma_certutil.pipelines import user_pipeline
+        from sigma_certutil.processing.registry import user_pipeline
 
         for pipeline in pipelines:
             user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
@@ -691,14 +691,12 @@ def _write_state(
 
 
 def _deployables(out_dir: Path, result: BuildResult, records: dict[str, _Rule]) -> dict[str, str]:
-    """OUT/deploy/: savedsearches.conf (splunk), elastic-<target>.ndjson (Kibana rule import,
-    one file per Elastic language: a rule id may appear once per file), and one Azure-Sentinel
-    analytics rule per kusto query in deploy/sentinel/<rule-file-stem>.yaml."""
-    from sigma_certutil.deploy import FORMATS, Deployable
+    """OUT/deploy/: the files each target row's ``deploy`` names (sigma_certutil.deploy)."""
+    from sigma_certutil.deploy import Deployable, deploy_files
     from sigma_certutil.rules import load_rule
 
     rules: dict[str, Any] = {}
-    by_target: dict[str, list[tuple[Output, Deployable]]] = {}
+    items: list[tuple[str, Deployable]] = []
     for output in result.outputs:
         if output.source not in rules:
             rules[output.source] = load_rule(output.source)
@@ -706,23 +704,9 @@ def _deployables(out_dir: Path, result: BuildResult, records: dict[str, _Rule]) 
         if query is None:
             query = (out_dir / output.path).read_text(encoding="utf-8")
         item = Deployable(rules[output.source], output.target, query.rstrip("\n"))
-        by_target.setdefault(output.target, []).append((output, item))
-    files: dict[str, str] = {}
-    for format_id, spec in FORMATS.items():
-        for target in sorted(spec.targets & set(by_target)):
-            items = by_target[target]
-            try:
-                if spec.one_rule_per_file:
-                    for output, item in items:
-                        name = f"{Path(output.path).stem}.{spec.extension}"
-                        files[f"deploy/sentinel/{name}"] = spec.write([item])
-                elif format_id == "splunk-savedsearches":
-                    files["deploy/savedsearches.conf"] = spec.write([i for _, i in items])
-                else:
-                    name = f"elastic-{target}.{spec.extension}"
-                    files[f"deploy/{name}"] = spec.write([i for _, i in items])
-            except CertutilError as error:
-                result.errors.append(f"{format_id}: {error}")
+        items.append((Path(output.path).stem, item))
+    files, errors = deploy_files(items)
+    result.errors.extend(map(str, errors))
     return files
 
 

@@ -18,6 +18,11 @@ import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sigma_certutil.stores import Store
+    from sigma_certutil.verify.events import SysmonEvent
 
 JAVA_SOURCE = Path(__file__).with_name("LuceneQueryCheck.java")
 JAR_DIR = Path("/usr/share/java")
@@ -146,3 +151,26 @@ def run_lucene(
             raise LuceneQueryError(query, base64.b64decode(rest).decode("utf-8"))
         results.append({int(index) for index in rest.split()})
     return results
+
+
+def unavailable() -> str | None:
+    """None when the engine can run here, otherwise why not."""
+    return lucene_unavailable()
+
+
+def index_types(store: Store, docs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The store's field types, and keyword for any other field a document holds
+    (Elasticsearch's dynamic mapping of strings). The harness indexes ip fields as keyword."""
+    types = {name: "keyword" if kind == "ip" else kind for name, kind in store.types()().items()}
+    for doc in docs:
+        for name in flatten(doc):
+            types.setdefault(name, "keyword")
+    return types
+
+
+def run(query: str, events: Sequence[SysmonEvent], store: Store) -> set[int]:
+    """Indices of the events the query matches, stored as the store keeps them."""
+    shape = store.shape()
+    docs = [shape(event) for event in events]
+    [hits] = run_lucene([query], docs, index_types(store, docs))
+    return hits

@@ -37,9 +37,9 @@ from sigma.processing.tracking import FieldMappingTracking
 from sigma.processing.transformations import ChangeLogsourceTransformation
 from sigma.rule import SigmaRule
 
-from sigma_certutil.conversion import one_query, refusal
+from sigma_certutil.conversion.single import one_query, refusal
 from sigma_certutil.errors import ConversionError
-from sigma_certutil.pipelines import target_pipeline, target_steps, user_pipeline
+from sigma_certutil.processing.registry import target_pipeline, target_steps, user_pipeline
 from sigma_certutil.targets import get_target
 
 # What a pipeline tracks while it is applied to a rule: applied items (by position and by
@@ -225,7 +225,7 @@ class SharedConverter:
                 node = node.children[name]
             node.targets.append(target)
             own = [user_pipeline(p) for p in pipelines]
-            backend = spec.backend(processing_pipeline=target_pipeline(spec, own))
+            backend = spec.backend.load()(processing_pipeline=target_pipeline(spec, own))
             backend.init_processing_pipeline()
             backend.last_processing_pipeline = _own(backend.last_processing_pipeline, _Applied)
             self.backends[target] = backend

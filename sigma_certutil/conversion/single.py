@@ -1,4 +1,4 @@
-"""Convert a Sigma rule to each target's query."""
+"""Convert a Sigma rule to one target's query, with the target's whole pipeline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
 
 from sigma_certutil.errors import ConversionError
-from sigma_certutil.pipelines import target_pipeline
+from sigma_certutil.processing.registry import target_pipeline
 from sigma_certutil.targets import TARGETS, get_target
 
 
@@ -23,17 +23,16 @@ def rule_origin(rule: SigmaRule) -> str:
 def refusal(rule: SigmaRule, target: str, error: Exception) -> ConversionError:
     """The error for a rule the target cannot express, naming the rule and the target."""
     if isinstance(error, NotImplementedError):
-        return ConversionError(f"{rule_origin(rule)}: {target}: not supported: {error}")
+        return ConversionError(rule_origin(rule), target, f"not supported: {error}")
     message = str(error.args[0]) if error.args else type(error).__name__
-    return ConversionError(f"{rule_origin(rule)}: {target}: {message}")
+    return ConversionError(rule_origin(rule), target, message)
 
 
 def one_query(rule: SigmaRule, target: str, queries: Sequence[object]) -> str:
     """The one query a rule gives (ConversionError for none or several)."""
     if len(queries) != 1:
         raise ConversionError(
-            f"{rule_origin(rule)}: {target}: "
-            f"the backend produced {len(queries)} queries, expected one"
+            rule_origin(rule), target, f"the backend produced {len(queries)} queries, expected one"
         )
     return str(queries[0])
 
@@ -56,7 +55,9 @@ class Converter:
 
     def __init__(self, target: str, pipelines: Sequence[ProcessingPipeline] = ()) -> None:
         self.spec = get_target(target)
-        self.backend = self.spec.backend(processing_pipeline=target_pipeline(self.spec, pipelines))
+        self.backend = self.spec.backend.load()(
+            processing_pipeline=target_pipeline(self.spec, pipelines)
+        )
 
     def run(self, rule: SigmaRule, *, owned: bool = False) -> Conversion:
         """Convert a copy of the rule (the rule itself when the caller hands it over with

@@ -62,9 +62,10 @@ import json
 import ntpath
 import re
 from collections.abc import Callable, Mapping
+from typing import Any
 
-from sigma_certutil.verify.kusto import xdr_table_columns
-from sigma_certutil.verify.shapes import ShapedEvent, to_xdr_network_row
+from sigma_certutil.verify.engines.kusto import xdr_table_columns
+from sigma_certutil.verify.shapes import ShapedEvent
 
 Row = dict[str, object]
 
@@ -351,3 +352,36 @@ _BUILDERS: dict[int, Callable[[_Event], tuple[str, Row] | None]] = {
     23: _file("FileDeleted"),
     26: _file("FileDeleted"),
 }
+
+
+def xdr_network_action(case: ShapedEvent) -> str:
+    """The event's XDR ActionType when given, else what Initiated says (an outbound connection
+    is taken as successful)."""
+    if case.xdr_action:
+        return case.xdr_action
+    inbound = str(case.event.get("Initiated")).lower() == "false"
+    return "InboundConnectionAccepted" if inbound else "ConnectionSuccess"
+
+
+def to_xdr_network_row(case: ShapedEvent) -> dict[str, Any]:
+    """The DeviceNetworkEvents row Defender XDR records for the same connection."""
+    data = case.event
+    action = xdr_network_action(case)
+    image = str(data.get("Image", ""))
+    # XDR names the sides from the device; Sysmon names them as the connection goes, so for an
+    # inbound connection its Destination is the local side.
+    local, remote = ("Source", "Destination")
+    if action == "InboundConnectionAccepted":
+        local, remote = remote, local
+    return {
+        "ActionType": action,
+        "InitiatingProcessFolderPath": image,
+        "InitiatingProcessFileName": ntpath.basename(image),
+        "InitiatingProcessId": int(data["ProcessId"]) if "ProcessId" in data else None,
+        "RemoteIP": data.get(f"{remote}Ip"),
+        "RemotePort": int(data[f"{remote}Port"]) if f"{remote}Port" in data else None,
+        "RemoteUrl": data.get("DestinationHostname") or None,
+        "LocalIP": data.get(f"{local}Ip"),
+        "LocalPort": int(data[f"{local}Port"]) if f"{local}Port" in data else None,
+        "Protocol": {"tcp": "Tcp", "udp": "Udp"}.get(str(data.get("Protocol", "")).lower()),
+    }

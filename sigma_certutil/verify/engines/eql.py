@@ -7,9 +7,16 @@ match here proves types, fields and values, while case rests on ``:`` and ``like
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import eql
+if TYPE_CHECKING:
+    import eql
+
+    from sigma_certutil.stores import Store
+    from sigma_certutil.verify.events import SysmonEvent
+
+# eql is an optional dependency (sigma-certutil[verify]): imported where it runs.
 
 _EQL_TYPES = {"keyword": "string", "ip": "string", "long": "number"}
 
@@ -20,6 +27,8 @@ CATEGORIES = ("process", "network", "file", "registry", "driver", "configuration
 def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
     """An EQL schema whose event categories (the Sysmon ingest's event.category values) all
     carry the given ECS fields."""
+    import eql
+
     tree: dict[str, Any] = {}
     for dotted, es_type in field_types.items():
         *parents, leaf = dotted.split(".")
@@ -32,6 +41,8 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
 
 def parse_eql(query: str, schema: eql.Schema) -> Any:
     """Parse and type-check; raises eql.EqlError subclasses on a bad query."""
+    import eql
+
     with schema, eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
         return eql.parse_query(query)
 
@@ -59,6 +70,8 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
     """Indices of the ECS documents the query matches."""
     ast = parse_eql(query, schema)
     wanted = query.split(" ", 1)[0]
+    import eql
+
     engine = eql.PythonEngine()
     engine.add_query(ast)
     hits: list[int] = []
@@ -76,3 +89,18 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
         ]
     )
     return set(hits)
+
+
+def unavailable() -> str | None:
+    """None when the engine can run here, otherwise why not."""
+    import importlib.util
+
+    if importlib.util.find_spec("eql") is None:
+        return "eql is not installed (pip install 'sigma-certutil[verify]')"
+    return None
+
+
+def run(query: str, events: Sequence[SysmonEvent], store: Store) -> set[int]:
+    """Indices of the events the query matches, stored as the store keeps them."""
+    shape = store.shape()
+    return run_eql(query, ecs_schema(store.types()()), [shape(event) for event in events])

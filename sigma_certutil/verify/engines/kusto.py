@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sigma_certutil.stores import Store
+    from sigma_certutil.verify.events import SysmonEvent
 
 # Kusto scalar type -> DuckDB column type, matching duckdb_kql.types.DUCKDB_TO_KQL.
 DUCKDB_TYPES: dict[str, str] = {
@@ -101,3 +107,28 @@ def run_kql(
             raise KqlRunError(query, f"{type(exc).__name__}: {exc}") from exc
     finally:
         con.close()
+
+
+def unavailable() -> str | None:
+    """None when the engine can run here, otherwise why not."""
+    import importlib.util
+
+    if importlib.util.find_spec("duckdb_kql") is None:
+        return "duckdb_kql is not installed (pip install 'sigma-certutil[verify]')"
+    return None
+
+
+def run(query: str, events: Sequence[SysmonEvent], store: Store) -> set[int]:
+    """Indices of the events the query matches: the rows of the table the query names, as
+    the store keeps them (events the table does not record are no rows)."""
+    shape = store.shape()
+    table = query.split("\n", 1)[0].strip()
+    rows: list[dict[str, object]] = []
+    for index, event in enumerate(events):
+        shaped = shape(event)
+        if shaped is not None and shaped[0] == table:
+            rows.append({**shaped[1], "ReportId": index})
+    if not rows:
+        return set()
+    found = run_kql(query, table, store.types()(table), rows)
+    return {int(str(row["ReportId"])) for row in found}

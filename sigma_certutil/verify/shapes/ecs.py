@@ -1,42 +1,20 @@
-"""Sysmon events stored the way each target's ingest stores them.
-
-Written from each ingest's documented behaviour, not from the project's pipelines, so a
-wrong mapping cannot check itself:
-- ECS: elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every event id;
-- Splunk: the Splunk Add-on for Sysmon (XmlWinEventLog source, EventCode, raw field names);
-- Defender XDR: a DeviceNetworkEvents row (MicrosoftDocs/defender-docs
-  advanced-hunting-devicenetworkevents-table); the other tables are in xdr_shapes.py.
-"""
+"""Sysmon events as Elastic Common Schema documents, as the Winlogbeat sysmon module's ingest
+pipeline writes them (elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every
+event id), and the field types of the index they land in."""
 
 from __future__ import annotations
 
 import ntpath
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
 from sigma_certutil.sysmon import sysmon_events
+from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent
 
 HERE = Path(__file__).resolve().parent
-CHANNEL = "Microsoft-Windows-Sysmon/Operational"
-
-
-class ShapedEvent(Protocol):
-    """What the shapers read of an event: Sysmon's EventData fields and event id, and, for a
-    network connection, the XDR ActionType when it is known (a raw Sysmon event does not say
-    whether a connection succeeded)."""
-
-    @property
-    def event(self) -> Mapping[str, Any]: ...
-
-    @property
-    def event_id(self) -> int: ...
-
-    @property
-    def xdr_action(self) -> str | None: ...
 
 
 def ecs_fields() -> dict[str, str]:
@@ -196,45 +174,3 @@ def _registry(doc: dict[str, Any], path: str, details: Any) -> None:
         dword = re.fullmatch(r"(?i)DWORD \((0x[0-9A-F]{8})\)", str(details))
         strings = str(int(dword.group(1), 16)) if dword else str(details)
         _put(doc, "registry.data.strings", [strings])
-
-
-def to_splunk(case: ShapedEvent) -> dict[str, str]:
-    """An event as the Splunk Add-on for Sysmon extracts it: raw names, string values."""
-    fields = {name: str(value) for name, value in case.event.items()}
-    fields["source"] = f"XmlWinEventLog:{CHANNEL}"
-    fields["sourcetype"] = "XmlWinEventLog"
-    fields["EventCode"] = str(case.event_id)
-    return fields
-
-
-def xdr_network_action(case: ShapedEvent) -> str:
-    """The event's XDR ActionType when given, else what Initiated says (an outbound connection
-    is taken as successful)."""
-    if case.xdr_action:
-        return case.xdr_action
-    inbound = str(case.event.get("Initiated")).lower() == "false"
-    return "InboundConnectionAccepted" if inbound else "ConnectionSuccess"
-
-
-def to_xdr_network_row(case: ShapedEvent) -> dict[str, Any]:
-    """The DeviceNetworkEvents row Defender XDR records for the same connection."""
-    data = case.event
-    action = xdr_network_action(case)
-    image = str(data.get("Image", ""))
-    # XDR names the sides from the device; Sysmon names them as the connection goes, so for an
-    # inbound connection its Destination is the local side.
-    local, remote = ("Source", "Destination")
-    if action == "InboundConnectionAccepted":
-        local, remote = remote, local
-    return {
-        "ActionType": action,
-        "InitiatingProcessFolderPath": image,
-        "InitiatingProcessFileName": ntpath.basename(image),
-        "InitiatingProcessId": int(data["ProcessId"]) if "ProcessId" in data else None,
-        "RemoteIP": data.get(f"{remote}Ip"),
-        "RemotePort": int(data[f"{remote}Port"]) if f"{remote}Port" in data else None,
-        "RemoteUrl": data.get("DestinationHostname") or None,
-        "LocalIP": data.get(f"{local}Ip"),
-        "LocalPort": int(data[f"{local}Port"]) if f"{local}Port" in data else None,
-        "Protocol": {"tcp": "Tcp", "udp": "Udp"}.get(str(data.get("Protocol", "")).lower()),
-    }
