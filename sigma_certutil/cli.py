@@ -20,6 +20,7 @@ from sigma_certutil.errors import (
     InputError,
     OutputError,
     RuleError,
+    UsageError,
 )
 from sigma_certutil.output import write_atomic
 from sigma_certutil.targets import TARGETS, get_target
@@ -182,6 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd.set_defaults(handler=_explain_command)
 
     targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
+    _targets_option(targets_cmd)
+    targets_cmd.add_argument(
+        "--steps",
+        action="store_true",
+        help="also show each target's processing steps in the order they apply "
+        "(priority, name, where it is defined)",
+    )
+    targets_cmd.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="with --steps: place your own pySigma pipeline among the steps (repeatable)",
+    )  # fmt: skip
     targets_cmd.add_argument("--json", action="store_true", help="print JSON")
     targets_cmd.set_defaults(handler=_targets_command)
     return parser
@@ -443,25 +455,43 @@ def _explain_command(args: argparse.Namespace) -> int:
 
 
 def _targets_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.processing.registry import ResolvedStep, resolved_steps
+
+    chosen = [get_target(target_id) for target_id in _target_ids(args.targets)]
+    steps: dict[str, list[ResolvedStep]] = {}
+    if args.steps:
+        steps = {target.id: resolved_steps(target, args.pipelines) for target in chosen}
+    elif args.pipelines:
+        raise UsageError("--pipeline shows where your pipeline runs: use it with --steps")
     if args.json:
-        rows = [
-            {
+        rows: list[dict[str, object]] = []
+        for target in chosen:
+            row: dict[str, object] = {
                 "id": target.id,
                 "language": target.language,
                 "extension": target.extension,
                 "data": target.data,
                 "case_sensitivity": target.case_sensitivity,
             }
-            for target in TARGETS.values()
-        ]
+            if args.steps:
+                row["steps"] = [
+                    {"name": s.name, "priority": s.priority, "source": s.source}
+                    for s in steps[target.id]
+                ]
+            rows.append(row)
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    for target in TARGETS.values():
+    for target in chosen:
         sys.stdout.write(
             f"{target.id}\t{target.language}\n"
             f"\tdata: {target.data}\n"
             f"\tcase: {target.case_sensitivity}\n"
         )
+        if args.steps:
+            sys.stdout.write("\tsteps:\n")
+            width = max(len(step.name) for step in steps[target.id])
+            for step in steps[target.id]:
+                sys.stdout.write(f"\t  {step.priority:>3}  {step.name:<{width}}  {step.source}\n")
     return EXIT_OK
 
 

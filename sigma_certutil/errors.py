@@ -66,6 +66,10 @@ class TargetError(CertutilError):
     """An unknown target id, or a target a format does not take."""
 
 
+class UsageError(CertutilError):
+    """Options that do not go together (exit code 2)."""
+
+
 class ConversionError(CertutilError):
     """A valid rule that a target cannot express (unsupported log source, field or modifier)."""
 

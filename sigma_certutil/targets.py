@@ -118,7 +118,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 deploy=(
                     DeployFile(
                         "elastic-rules",
-                        "deploy/elastic-lucene.ndjson",
+                        "deploy/elastic-{target}.ndjson",
                         (("type", "query"), ("language", "lucene")),
                     ),
                 ),
@@ -135,7 +135,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 deploy=(
                     DeployFile(
                         "elastic-rules",
-                        "deploy/elastic-eql.ndjson",
+                        "deploy/elastic-{target}.ndjson",
                         (("type", "eql"), ("language", "eql")),
                     ),
                 ),
@@ -155,7 +155,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 deploy=(
                     DeployFile(
                         "elastic-rules",
-                        "deploy/elastic-esql.ndjson",
+                        "deploy/elastic-{target}.ndjson",
                         (("type", "esql"), ("language", "esql"), ("index", "in query")),
                     ),
                 ),

@@ -198,6 +198,28 @@ def target_steps(
     return steps
 
 
+@dataclass(frozen=True)
+class ResolvedStep:
+    """One step of a target's resolved stack, as ``sigma-certutil targets --steps`` shows it."""
+
+    name: str
+    priority: int
+    source: str
+
+
+def resolved_steps(target: Target, own: Sequence[str | Path] = ()) -> list[ResolvedStep]:
+    """The target's stack in the order it applies, with the user's own pipeline files."""
+    paths = [str(path) for path in own]
+    steps = target_steps(target, [user_pipeline(path) for path in paths])
+    sources = {f"own pipeline {number}": path for number, path in enumerate(paths, 1)}
+    return [
+        ResolvedStep(
+            name, pipeline.priority, STEPS[name].source if name in STEPS else sources[name]
+        )
+        for name, pipeline in steps
+    ]
+
+
 def target_pipeline(target: Target, extra: Sequence[ProcessingPipeline] = ()) -> ProcessingPipeline:
     """The target's steps (target_steps) as one pipeline."""
     steps = [pipeline for _, pipeline in target_steps(target, extra)]

@@ -93,10 +93,10 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
 
 def unavailable() -> str | None:
     """None when the engine can run here, otherwise why not."""
-    import importlib.util
-
-    if importlib.util.find_spec("eql") is None:
-        return "eql is not installed (pip install 'sigma-certutil[verify]')"
+    try:
+        import eql  # noqa: F401
+    except ImportError as error:
+        return f"{error.name} is not installed (pip install 'sigma-certutil[verify]')"
     return None
 
 

@@ -1,0 +1,94 @@
+"""The step registry: every step builds fresh, its priority and source are where it says, and
+a target's stack with a user's own pipelines resolves by priority in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sigma.processing.pipeline import ProcessingPipeline
+
+from sigma_certutil.errors import PipelineError
+from sigma_certutil.processing.registry import (
+    STEPS,
+    pipeline_dir,
+    resolved_steps,
+    target_steps,
+    user_pipeline,
+)
+from sigma_certutil.targets import TARGETS, get_target
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_each_step_builds_a_fresh_pipeline_with_its_priority(name: str) -> None:
+    step = STEPS[name]
+    first, second = step.build(), step.build()
+    assert isinstance(first, ProcessingPipeline) and first is not second
+    assert first.items and first.items[0] is not second.items[0]
+    assert first.priority == step.priority
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_each_step_names_the_file_that_defines_it(name: str) -> None:
+    source = STEPS[name].source
+    if source == "pysigma-pipeline-sysmon":
+        return
+    assert (ROOT / source).is_file(), source
+
+
+def test_pipeline_files_keep_their_own_priority() -> None:
+    """A YAML step's priority is the file's, so the file also works alone with sigma-cli."""
+    for step in STEPS.values():
+        if step.file:
+            written = yaml.safe_load((pipeline_dir() / step.file).read_text(encoding="utf-8"))
+            assert step.priority == written["priority"]
+    files = {step.file for step in STEPS.values() if step.file}
+    assert files == {path.name for path in pipeline_dir().glob("*.yml")}
+
+
+def _own(tmp_path: Path, priority: int) -> Path:
+    path = tmp_path / f"own-{priority}.yml"
+    path.write_text(
+        f"name: own {priority}\npriority: {priority}\ntransformations:\n"
+        "  - id: own_state\n    type: set_state\n    key: own\n    val: x\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_own_pipelines_join_by_priority_after_equal_project_steps(tmp_path: Path) -> None:
+    target = get_target(next(iter(TARGETS)))
+    early, equal, late = (user_pipeline(_own(tmp_path, p)) for p in (11, 20, 99))
+    names = [name for name, _ in target_steps(target, [late, early, equal])]
+    declared = list(target.steps)
+    last_at_20 = max(i for i, n in enumerate(declared) if STEPS[n].priority <= 20)
+    expected = [
+        declared[0],
+        "own pipeline 2",
+        *declared[1 : last_at_20 + 1],
+        "own pipeline 3",
+        *declared[last_at_20 + 1 :],
+        "own pipeline 1",
+    ]
+    assert names == expected
+
+
+def test_resolved_steps_show_the_own_file(tmp_path: Path) -> None:
+    own = _own(tmp_path, 40)
+    target = get_target(next(iter(TARGETS)))
+    resolved = resolved_steps(target, [own])
+    assert [step.name for step in resolved][-1] == "own pipeline 1"
+    assert (resolved[-1].priority, resolved[-1].source) == (40, str(own))
+    assert [step.source for step in resolved[:-1]] == [STEPS[n].source for n in target.steps]
+
+
+def test_a_broken_own_pipeline_names_its_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: x\ntransformations: [{type: no_such_type}]\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match=rf"^{broken}: invalid pipeline"):
+        user_pipeline(broken)
+    with pytest.raises(PipelineError, match="cannot read pipeline"):
+        user_pipeline(tmp_path / "missing.yml")
