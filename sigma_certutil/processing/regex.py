@@ -136,7 +136,7 @@ class CaselessBrackets(StringValueTransformation):
     pySigma checks every regular expression it builds by compiling it. A plain string's letters
     in brackets and everything else through ``re.escape`` cannot be invalid, and with thousands
     of distinct patterns (more than ``re``'s cache holds) those compiles were a quarter of a
-    corpus build. ``load_pipeline`` puts this class in place of the YAML's ``regex`` steps.
+    corpus build. ``processing.registry`` puts this class in place of the YAML's ``regex`` steps.
     """
 
     _forms: _CharacterForms = field(
