@@ -130,14 +130,19 @@ from pathlib import Path
 from sigma_certutil import TARGETS, convert, load_bundled_rule
 from sigma_certutil.build import build
 from sigma_certutil.cli import main
+from sigma_certutil.verify import SysmonEvent, verify
 
 rule = load_bundled_rule()
+event = {"Image": "C:\\Windows\\System32\\certutil.exe", "Initiated": "true",
+         "DestinationPort": 443, "DestinationIp": "203.0.113.7", "ProcessId": 4}
+[checked] = verify([rule], [SysmonEvent("certutil", event, 3)], ["kusto_copy", "eql_copy"])
 out = Path(sys.argv[1])
 result = build([sys.argv[2]], out, ["kusto", "kusto_copy", "eql", "eql_copy"], deploy=True)
 print(json.dumps({
     "targets": list(TARGETS),
     "same": {t: convert(rule, t + "_copy") == convert(rule, t) for t in ("kusto", "eql")},
     "errors": result.errors,
+    "verdicts": [r.status.value for r in checked.results],
     "files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
                     and ".sigma-certutil" not in p.parts),
 }))
@@ -146,6 +151,8 @@ sys.exit(main(["targets", "-t", "kusto_copy,eql_copy", "--steps"]))
 
 
 def test_a_copied_row_is_a_whole_new_target(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb_kql", reason="verify's engines: pip install '.[verify]'")
+    pytest.importorskip("eql", reason="verify's engines: pip install '.[verify]'")
     tree = tmp_path / "tree"
     shutil.copytree(PACKAGE, tree / "sigma_certutil", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "pipelines", tree / "pipelines")
@@ -165,6 +172,7 @@ def test_a_copied_row_is_a_whole_new_target(tmp_path: Path) -> None:
     assert report["targets"][-2:] == ["kusto_copy", "eql_copy"]
     assert report["same"] == {"kusto": True, "eql": True}
     assert report["errors"] == []
+    assert report["verdicts"] == ["agrees", "agrees"]
     stem = "net_connection_win_certutil_initiated_connection"
     assert {
         f"kusto_copy/{stem}.kql",
