@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import BUNDLED_RULE, SNAPSHOTS
+from helpers import BUNDLED_RULE, SNAPSHOTS
 
 import sigma_certutil
 from sigma_certutil import (

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
-from conftest import BUNDLED_RULE
+from helpers import BUNDLED_RULE, run_cli
 
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
 USAGE, CONVERSION = 2, 1

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TEST_RULES
+from helpers import TEST_RULES
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.deploy import (

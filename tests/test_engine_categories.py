@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TESTS, require_engine
 from engines.cases import Case
 from engines.spl_model import spl_search
+from helpers import TESTS, require_engine
 
 from sigma_certutil import convert, load_rule
 from sigma_certutil.verify.engines.eql import ecs_schema, run_eql

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import eql
 import pytest
-from conftest import TESTS, golden_rules, real_eid3_cases
 from engines.cases import load_cases
+from helpers import TESTS, golden_rules, real_eid3_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.verify.engines.eql import ecs_schema, parse_eql, run_eql

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import golden_rules, require_engine
+from helpers import golden_rules, require_engine
 
 from sigma_certutil import convert, load_rule
 from sigma_certutil.verify.shapes.ecs import ecs_fields

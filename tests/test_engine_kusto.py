@@ -4,7 +4,6 @@ table."""
 
 from __future__ import annotations
 
-from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
 from engines.cases import Case, load_cases
 from engines.kusto import (
     analyze_kql,
@@ -13,6 +12,7 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
+from helpers import TESTS, golden_rules, real_eid3_cases, require_engine
 from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
 
 from sigma_certutil import ConversionError, convert, load_bundled_rule, load_rule

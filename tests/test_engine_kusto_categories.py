@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TESTS, require_engine
 from engines.kusto import (
     analyze_kql,
     duckdb_kql_unavailable,
@@ -24,6 +23,7 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
+from helpers import TESTS, require_engine
 
 from sigma_certutil import ConversionError, convert, load_rule
 

@@ -4,8 +4,8 @@ with documents shaped as the Winlogbeat sysmon module writes them."""
 from __future__ import annotations
 
 import pytest
-from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
 from engines.cases import Case, load_cases
+from helpers import TESTS, golden_rules, real_eid3_cases, require_engine
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene

@@ -5,9 +5,9 @@ model of Splunk's base search (no Splunk parser can be installed; see engines/sp
 from __future__ import annotations
 
 import pytest
-from conftest import TESTS, golden_rules, real_eid3_cases
 from engines.cases import load_cases
 from engines.spl_model import spl_fields, spl_search
+from helpers import TESTS, golden_rules, real_eid3_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.sysmon import category_events

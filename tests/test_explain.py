@@ -8,8 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from cli_helpers import run_cli
-from conftest import BUNDLED_RULE, TESTS, require_engine
+from helpers import BUNDLED_RULE, TESTS, require_engine, run_cli
 
 from sigma_certutil.rule_card import explain
 from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule

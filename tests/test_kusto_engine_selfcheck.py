@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import require_engine
 from engines.kusto import (
     KqlRunError,
     analyze_kql,
@@ -12,6 +11,7 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
+from helpers import require_engine
 
 TABLE = "DeviceNetworkEvents"
 GOOD_QUERY = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import require_engine
+from helpers import require_engine
 
 from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from conftest import SHARED, require_engine
+from helpers import SHARED, require_engine
 from regression import Regression, _is_sysmon_rule, _matches, regressions
 
 from sigma_certutil import ConversionError, convert, load_rule

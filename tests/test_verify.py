@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_helpers import run_cli
-from conftest import BUNDLED_RULE, SHARED, require_engine
+from helpers import BUNDLED_RULE, SHARED, require_engine, run_cli
 
 from sigma_certutil import load_bundled_rule, load_rule
 from sigma_certutil.verify import Verdict, load_events, verify

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_engine
 from engines.cases import Case
 from engines.kusto import duckdb_kql_unavailable, run_kql, xdr_table_columns
+from helpers import require_engine
 
 import sigma_certutil.verify
 from sigma_certutil.verify.shapes.xdr import NOT_RECORDED, to_xdr_row
