@@ -1,4 +1,4 @@
-"""What the tests share: paths, rule lists, the engine gate and the CLI runner."""
+"""What the tests share: paths, rule lists, the engine and shared-data gates, the CLI runner."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ BUNDLED_RULE = (
 SHARED = Path(os.environ.get("SIGMA_CERTUTIL_SHARED", ROOT.parent / "shared"))
 
 
+def _under_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
 def golden_rules() -> list[Path]:
     """Every rule pinned by golden files: the bundled rule and the suite's own rules."""
     return [BUNDLED_RULE, *sorted(TEST_RULES.glob("*.yml"))]
@@ -32,16 +36,26 @@ def require_engine(reason: str | None) -> None:
     """Skip a test whose engine is missing; under CI=true a missing engine is a failure."""
     if reason is None:
         return
-    if os.environ.get("CI") == "true":
+    if _under_ci():
         pytest.fail(f"engine unavailable under CI: {reason}")
+    pytest.skip(reason)
+
+
+def shared_path(*parts: str) -> Path:
+    """SHARED/parts, which a test needs: when it is absent the test skips naming it, and fails
+    under CI=true (CI always has the shared data)."""
+    path = SHARED.joinpath(*parts)
+    if path.exists():
+        return path
+    reason = f"no shared data at {path} (SIGMA_CERTUTIL_SHARED or ../shared)"
+    if _under_ci():
+        pytest.fail(f"shared data missing under CI: {reason}")
     pytest.skip(reason)
 
 
 def real_eid3_cases() -> list[Case]:
     """The real Sysmon Event ID 3 events of the shared folder; certutil's must match."""
-    folder = SHARED / "data" / "events" / "sysmon-eid3"
-    if not folder.is_dir():
-        pytest.skip(f"no real events at {folder}")
+    folder = shared_path("data", "events", "sysmon-eid3")
     return [
         load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
     ]

@@ -39,6 +39,7 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
 from engines.spl_model import spl_search  # noqa: E402
+from helpers import SHARED  # noqa: E402
 
 from sigma_certutil import CertutilError, convert, load_rule  # noqa: E402
 from sigma_certutil.verify.engines import run_target, unavailable  # noqa: E402
@@ -211,7 +212,9 @@ def run(shared: Path, limit: int | None) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=TESTS.parent.parent / "shared")
+    parser.add_argument(
+        "--shared", type=Path, default=SHARED, help=f"the shared data folder (default: {SHARED})"
+    )
     parser.add_argument("--limit", type=int)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import BUNDLED_RULE, SHARED, require_engine, run_cli
+from helpers import BUNDLED_RULE, require_engine, run_cli, shared_path
 
 from sigma_certutil import load_bundled_rule, load_rule
 from sigma_certutil.verify import Verdict, load_events, verify
 from sigma_certutil.verify.engines import unavailable
 
-EID3 = SHARED / "data" / "events" / "sysmon-eid3"
+
+def _real_eid3_files() -> list[Path]:
+    """The real Sysmon Event ID 3 events of the shared folder."""
+    return sorted(shared_path("data", "events", "sysmon-eid3").glob("*.json"))
 
 
 def _require_engines() -> None:
@@ -21,7 +24,7 @@ def _require_engines() -> None:
 
 def test_flagship_agrees_on_real_events() -> None:
     _require_engines()
-    events = [e for path in sorted(EID3.glob("*.json")) for e in load_events(path)]
+    events = [e for path in _real_eid3_files() for e in load_events(path)]
     [checked] = verify([load_bundled_rule()], events)
     assert checked.reference == ("certutil_0dba975d.json#1",)
     statuses = {r.target: r.status.value for r in checked.results}
@@ -80,7 +83,7 @@ def test_a_known_difference_is_reported_as_disagreement(tmp_path: Path) -> None:
 
 def test_cli_json_and_exit_code(tmp_path: Path) -> None:
     _require_engines()
-    result = run_cli("verify", "--events", *map(str, sorted(EID3.glob("*.json"))), "--json")
+    result = run_cli("verify", "--events", *map(str, _real_eid3_files()), "--json")
     assert result.returncode == 0, result.stderr
     [row] = json.loads(result.stdout)
     assert row["rule"] == "bundled"
