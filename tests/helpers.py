@@ -1,12 +1,15 @@
-"""What the tests share: paths, rule lists, the engine and shared-data gates, the CLI runner."""
+"""What the tests share: paths, rule lists, the engine and shared-data gates, the CLI runners."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from engines.cases import Case, load_sysmon_json
@@ -62,6 +65,30 @@ def real_eid3_cases() -> list[Case]:
 
 
 # --- the command line -----------------------------------------------------------------------
+
+
+class Result(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cli(*argv: str) -> Result:
+    """sigma_certutil.cli.main(argv) in this process, with what it writes to stdout and
+    stderr; an argparse exit (usage error, --help, --version) gives its exit code."""
+    from sigma_certutil.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(argv))
+        except SystemExit as exit_:
+            if exit_.code is None or isinstance(exit_.code, int):
+                code = exit_.code or 0
+            else:  # as the interpreter does: the message on stderr, status 1
+                print(exit_.code, file=sys.stderr)
+                code = 1
+    return Result(code, stdout.getvalue(), stderr.getvalue())
 
 
 def entry_point() -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, run_cli
+from helpers import BUNDLED_RULE, cli
 
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
 USAGE, CONVERSION = 2, 1
@@ -56,23 +56,23 @@ def test_bad_rule(case: str, tmp_path: Path) -> None:
     path = tmp_path / f"{case}.yml"
     if text is not None:
         path.write_text(text, encoding="utf-8")
-    result = run_cli("convert", str(path))
-    assert result.returncode == code
+    result = cli("convert", str(path))
+    assert result.code == code
     assert result.stderr == f"sigma-certutil: error: {message.format(path=path)}\n"
     assert result.stdout == ""
 
 
 def test_unknown_target() -> None:
-    result = run_cli("convert", "-t", "qradar")
-    assert result.returncode == USAGE
+    result = cli("convert", "-t", "qradar")
+    assert result.code == USAGE
     assert result.stderr == (
         "sigma-certutil: error: unknown target 'qradar' (known: splunk, lucene, eql, esql, kusto)\n"
     )
 
 
 def test_unknown_option_is_one_line() -> None:
-    result = run_cli("convert", "--bogus")
-    assert result.returncode == USAGE
+    result = cli("convert", "--bogus")
+    assert result.code == USAGE
     assert result.stderr.count("\n") == 1
     assert "unrecognized arguments: --bogus" in result.stderr
 
@@ -82,8 +82,8 @@ def test_field_the_target_lacks_fails_that_target_only(tmp_path: Path) -> None:
     path.write_text(
         RULE.replace("Initiated: 'true'", "UtcTime|startswith: '2024-'"), encoding="utf-8"
     )
-    result = run_cli("convert", str(path), "--json")
-    assert result.returncode == CONVERSION
+    result = cli("convert", str(path), "--json")
+    assert result.code == CONVERSION
     errors = result.stderr.splitlines()
     assert [line.split(": ")[3] for line in errors] == ["lucene", "eql", "esql", "kusto"]
     assert all(line.startswith(f"sigma-certutil: error: {path}: ") for line in errors)
@@ -98,8 +98,8 @@ def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
     path.write_text(
         RULE.replace("category: network_connection", "service: security"), encoding="utf-8"
     )
-    result = run_cli("convert", str(path), "-t", "splunk")
-    assert result.returncode == CONVERSION
+    result = cli("convert", str(path), "-t", "splunk")
+    assert result.code == CONVERSION
     assert result.stderr == (
         f"sigma-certutil: error: {path}: splunk: log source is not a Sysmon event: the targets "
         "read Sysmon data only (use product windows with a Sysmon category such as "
@@ -110,16 +110,16 @@ def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
 def test_one_bad_rule_does_not_stop_the_others(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("- not a rule\n", encoding="utf-8")
-    result = run_cli("convert", str(bad), str(BUNDLED_RULE), "-t", "kusto")
-    assert result.returncode == USAGE
+    result = cli("convert", str(bad), str(BUNDLED_RULE), "-t", "kusto")
+    assert result.code == USAGE
     assert result.stdout.startswith("DeviceNetworkEvents\n")
     assert result.stderr.startswith(f"sigma-certutil: error: {bad}:1: not a Sigma rule")
 
 
 def test_unwritable_output(tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "q.kql"
-    result = run_cli("convert", "-t", "kusto", "-o", str(target))
-    assert result.returncode == USAGE
+    result = cli("convert", "-t", "kusto", "-o", str(target))
+    assert result.code == USAGE
     assert (
         result.stderr
         == f"sigma-certutil: error: {target}: cannot write: No such file or directory\n"
@@ -132,7 +132,7 @@ def test_failed_run_leaves_previous_output_whole(tmp_path: Path) -> None:
     output.write_text("previous\n", encoding="utf-8")
     bad = tmp_path / "bad.yml"
     bad.write_text("title: [\n", encoding="utf-8")
-    result = run_cli("convert", str(bad), "-t", "kusto", "-o", str(output))
-    assert result.returncode == USAGE
+    result = cli("convert", str(bad), "-t", "kusto", "-o", str(output))
+    assert result.code == USAGE
     assert output.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yml", "q.kql"]

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from helpers import BUNDLED_RULE, TESTS, require_engine, run_cli
+from helpers import BUNDLED_RULE, TESTS, cli, require_engine
 
 from sigma_certutil.rule_card import explain
 from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule
@@ -61,8 +61,8 @@ def test_a_rule_in_its_own_corpus_is_counted_once() -> None:
 
 
 def test_json_follows_its_schema() -> None:
-    result = run_cli("explain", "--format", "json")
-    assert result.returncode == 0, result.stderr
+    result = cli("explain", "--format", "json")
+    assert result.code == 0, result.stderr
     card = json.loads(result.stdout)
     assert card["schema"] == "sigma-certutil/rule-card/1"
     assert card["techniques"] == [{"id": "T1105", "name": "Ingress Tool Transfer"}]
@@ -75,7 +75,7 @@ def test_json_follows_its_schema() -> None:
 
 
 def test_markdown_reads_like_the_seed_page() -> None:
-    text = run_cli("explain", "--corpus", str(CORPUS)).stdout
+    text = cli("explain", "--corpus", str(CORPUS)).stdout
     assert text.startswith("# Uncommon Network Connection Initiated By Certutil.EXE\n")
     assert "| Command and Control (TA0011) | T1105 Ingress Tool Transfer |" in text
     assert "| Sysmon | Event ID 3 | Network connection |" in text
@@ -95,8 +95,8 @@ def test_html_page_shows_the_indicators_in_chromium(tmp_path: Path) -> None:
     require_engine(None if browser else "Debian package chromium is not installed")
     assert browser is not None
     page = tmp_path / "card.html"
-    result = run_cli("explain", "--format", "html", "--corpus", str(CORPUS), "-o", str(page))
-    assert result.returncode == 0, result.stderr
+    result = cli("explain", "--format", "html", "--corpus", str(CORPUS), "-o", str(page))
+    assert result.code == 0, result.stderr
     assert "http" not in page.read_text(encoding="utf-8").split("<body>")[0]  # no external assets
     dom = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -112,8 +112,8 @@ def test_html_page_shows_the_indicators_in_chromium(tmp_path: Path) -> None:
 def test_explain_a_bad_rule_is_one_line(tmp_path: Path) -> None:
     rule = tmp_path / "bad.yml"
     rule.write_text("title: [\n", encoding="utf-8")
-    result = run_cli("explain", str(rule))
-    assert result.returncode == 2
+    result = cli("explain", str(rule))
+    assert result.code == 2
     assert result.stderr.startswith(f"sigma-certutil: error: {rule}:")
     assert result.stderr.count("\n") == 1
     assert BUNDLED_RULE.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import BUNDLED_RULE, require_engine, run_cli, shared_path
+from helpers import BUNDLED_RULE, cli, require_engine, shared_path
 
 from sigma_certutil import load_bundled_rule, load_rule
 from sigma_certutil.verify import Verdict, load_events, verify
@@ -75,16 +75,16 @@ def test_a_known_difference_is_reported_as_disagreement(tmp_path: Path) -> None:
         tmp_path / "tab.jsonl",
         [{"EventID": 1, "Image": r"C:\Windows\System32\curl.exe", "CommandLine": "curl\t-H\tx"}],
     )
-    result = run_cli("verify", str(rule), "--events", str(events), "-t", "lucene", "-t", "kusto")
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = cli("verify", str(rule), "--events", str(events), "-t", "lucene", "-t", "kusto")
+    assert result.code == 1, result.stdout + result.stderr
     assert "  lucene     disagrees: no event\n" in result.stdout
     assert "  kusto      agrees: tab.jsonl#1\n" in result.stdout
 
 
 def test_cli_json_and_exit_code(tmp_path: Path) -> None:
     _require_engines()
-    result = run_cli("verify", "--events", *map(str, _real_eid3_files()), "--json")
-    assert result.returncode == 0, result.stderr
+    result = cli("verify", "--events", *map(str, _real_eid3_files()), "--json")
+    assert result.code == 0, result.stderr
     [row] = json.loads(result.stdout)
     assert row["rule"] == "bundled"
     assert row["reference"] == ["certutil_0dba975d.json#1"]
@@ -120,7 +120,7 @@ def test_rule_a_target_refuses_is_not_a_disagreement(tmp_path: Path) -> None:
 def test_malformed_events_file(tmp_path: Path) -> None:
     events = tmp_path / "bad.json"
     events.write_text('{"EventID": 3,\n "Image": }\n', encoding="utf-8")
-    result = run_cli("verify", "--events", str(events))
-    assert result.returncode == 2
+    result = cli("verify", "--events", str(events))
+    assert result.code == 2
     assert result.stderr.startswith(f"sigma-certutil: error: {events}:2: malformed JSON")
     assert result.stderr.count("\n") == 1
