@@ -1,5 +1,5 @@
-"""Bad input: one line on stderr naming the file (and line), a documented exit code, no
-traceback, nothing half-written."""
+"""errors.py: one error hierarchy, and bad input reported as one line on stderr naming the file
+(and line), with a documented exit code, no traceback and nothing half-written."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ from pathlib import Path
 
 import pytest
 from helpers import BUNDLED_RULE, cli
+
+from sigma_certutil import (
+    CertutilError,
+    ConversionError,
+    RuleError,
+    TargetError,
+    convert,
+    load_bundled_rule,
+    load_rule,
+)
 
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
 USAGE, CONVERSION = 2, 1
@@ -136,3 +146,25 @@ def test_failed_run_leaves_previous_output_whole(tmp_path: Path) -> None:
     assert result.code == USAGE
     assert output.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yml", "q.kql"]
+
+
+def test_errors_share_one_base() -> None:
+    with pytest.raises(TargetError) as target_error:
+        convert(load_bundled_rule(), "qradar")
+    with pytest.raises(RuleError) as rule_error:
+        load_rule("title: x\nlogsource: {}\n")
+    assert isinstance(target_error.value, CertutilError)
+    assert isinstance(rule_error.value, CertutilError)
+    assert rule_error.value.source is None
+    assert str(rule_error.value) == "<rule>: not a Sigma rule: no 'detection' section"
+
+
+def test_conversion_error_names_rule_and_target(tmp_path: Path) -> None:
+    path = tmp_path / "r.yml"
+    path.write_text(
+        BUNDLED_RULE.read_text(encoding="utf-8").replace("network_connection", "process_creation"),
+        encoding="utf-8",
+    )
+    message = rf"^{path}: splunk: field 'Initiated' is not a field of Sysmon Event ID 1 \(Process"
+    with pytest.raises(ConversionError, match=message):
+        convert(load_rule(path), "splunk")

@@ -1,4 +1,5 @@
-"""Checks of the Lucene test engine itself, on hand-written documents and queries."""
+"""verify/engines/lucene.py: Apache Lucene 8 as verify and the engine tests run it, on
+hand-written documents and queries."""
 
 from __future__ import annotations
 

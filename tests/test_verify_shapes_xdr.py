@@ -1,9 +1,9 @@
-"""tests/engines/xdr_shapes.py against facts from Microsoft's docs and published XDR results.
+"""verify/shapes/xdr.py against facts from Microsoft's docs and published XDR results.
 
 Independent of the project's pipeline: the expected values come from the advanced hunting
 table references (column names and types), Microsoft's hunting queries (ActionType values,
 AdditionalFields keys) and published DeviceRegistryEvents / NamedPipeEvent results (hive
-spelling, the pipe object path), as cited in tests/engines/xdr_shapes.py.
+spelling, the pipe object path), as cited in sigma_certutil/verify/shapes/xdr.py.
 """
 
 from __future__ import annotations
