@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from helpers import TESTS, cli, require_engine
 
 CORPUS = TESTS / "fixtures" / "corpus"
@@ -43,6 +44,7 @@ def _chromium() -> str | None:
     return None
 
 
+@pytest.mark.engine
 def test_html_page_shows_the_indicators_in_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     require_engine(None if browser else "Debian package chromium is not installed")

@@ -12,6 +12,8 @@ from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.verify.engines.eql import ecs_schema, parse_eql, run_eql
 from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
 
+pytestmark = pytest.mark.engine
+
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 
 
@@ -31,6 +33,7 @@ def test_flagship_matches_exactly_the_positive_cases(schema) -> None:
     assert {CASES[i].name for i in matched} == {case.name for case in CASES if case.match}
 
 
+@pytest.mark.shared
 def test_flagship_on_real_sysmon_events(schema) -> None:
     cases = real_eid3_cases()
     query = convert(load_bundled_rule(), "eql")

@@ -10,6 +10,8 @@ from helpers import golden_rules, require_engine
 from sigma_certutil import convert, load_rule
 from sigma_certutil.verify.shapes.ecs import ecs_fields
 
+pytestmark = pytest.mark.engine
+
 try:
     from engines.esql import EsqlSyntaxError, esql_field_names
 

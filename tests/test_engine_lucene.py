@@ -11,6 +11,8 @@ from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
 from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
 
+pytestmark = pytest.mark.engine
+
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 # Elasticsearch's ip type takes exact terms and CIDR; the index here keeps exact terms.
 INDEX_TYPES = {name: "keyword" if kind == "ip" else kind for name, kind in ecs_fields().items()}
@@ -33,6 +35,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
     assert matched == {case.name for case in CASES if case.match}
 
 
+@pytest.mark.shared
 def test_flagship_on_real_sysmon_events() -> None:
     require_engine(lucene_unavailable())
     cases = real_eid3_cases()

@@ -13,6 +13,8 @@ from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.sysmon import category_events
 from sigma_certutil.verify.shapes.splunk import to_splunk
 
+pytestmark = pytest.mark.engine
+
 PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode'
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 
@@ -35,6 +37,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
     assert {CASES[i].name for i in matched} == {case.name for case in CASES if case.match}
 
 
+@pytest.mark.shared
 def test_flagship_on_real_sysmon_events() -> None:
     cases = real_eid3_cases()
     matched = spl_search(convert(load_bundled_rule(), "splunk"), [to_splunk(c) for c in cases])

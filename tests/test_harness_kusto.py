@@ -3,8 +3,11 @@ hand-written queries."""
 
 from __future__ import annotations
 
+import pytest
 from engines.kusto import analyze_kql, kusto_analyzer_unavailable, xdr_table_columns
 from helpers import require_engine
+
+pytestmark = pytest.mark.engine
 
 TABLE = "DeviceNetworkEvents"
 GOOD_QUERY = (

@@ -13,6 +13,8 @@ from regression import Regression, _is_sysmon_rule, _matches, regressions
 from sigma_certutil import ConversionError, convert, load_rule
 from sigma_certutil.verify.engines import unavailable
 
+pytestmark = [pytest.mark.engine, pytest.mark.shared]
+
 TARGETS = ("splunk", "lucene", "eql", "kusto")
 # Refusals documented in the target's pipeline file, with the field or category they name: a
 # target that refuses a rule says so instead of emitting a query that cannot match.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from helpers import BUNDLED_RULE, cli, require_engine, shared_path
 
 from sigma_certutil import load_bundled_rule, load_rule
@@ -22,6 +23,8 @@ def _require_engines() -> None:
         require_engine(unavailable(target))
 
 
+@pytest.mark.engine
+@pytest.mark.shared
 def test_flagship_agrees_on_real_events() -> None:
     _require_engines()
     events = [e for path in _real_eid3_files() for e in load_events(path)]
@@ -43,6 +46,7 @@ def _jsonl(path: Path, events: list[dict[str, object]]) -> Path:
     return path
 
 
+@pytest.mark.engine
 def test_json_lines_of_event_data(tmp_path: Path) -> None:
     _require_engines()
     events = _jsonl(
@@ -60,6 +64,7 @@ def test_json_lines_of_event_data(tmp_path: Path) -> None:
     assert all(r.matched == ("events.jsonl#1",) for r in agreeing)
 
 
+@pytest.mark.engine
 def test_a_known_difference_is_reported_as_disagreement(tmp_path: Path) -> None:
     """Lucene regular expressions have no escape for a tab, so \\s becomes a space there: a
     command line separated by a tab is the documented difference, and verify shows it."""
@@ -81,6 +86,8 @@ def test_a_known_difference_is_reported_as_disagreement(tmp_path: Path) -> None:
     assert "  kusto      agrees: tab.jsonl#1\n" in result.stdout
 
 
+@pytest.mark.engine
+@pytest.mark.shared
 def test_cli_json_and_exit_code(tmp_path: Path) -> None:
     _require_engines()
     result = cli("verify", "--events", *map(str, _real_eid3_files()), "--json")
@@ -91,6 +98,7 @@ def test_cli_json_and_exit_code(tmp_path: Path) -> None:
     assert {t["target"]: t["status"] for t in row["targets"]}["eql"] == "agrees"
 
 
+@pytest.mark.engine
 def test_rule_a_target_refuses_is_not_a_disagreement(tmp_path: Path) -> None:
     _require_engines()
     rule = tmp_path / "user.yml"

@@ -55,15 +55,18 @@ def _ports(query: str) -> list[object]:
     return [row["RemotePort"] for row in run_kql(query, TABLE, xdr_table_columns(TABLE), ROWS)]
 
 
+@pytest.mark.engine
 def test_endswith_is_case_insensitive_and_anchored() -> None:
     query = 'DeviceNetworkEvents | where InitiatingProcessFolderPath endswith "\\\\certutil.exe"'
     assert _ports(query) == [443, 8080]
 
 
+@pytest.mark.engine
 def test_in_filters_int_column() -> None:
     assert _ports("DeviceNetworkEvents | where RemotePort in (80, 443)") == [443, 80]
 
 
+@pytest.mark.engine
 def test_in_tilde_on_strings_is_case_insensitive() -> None:
     query = 'DeviceNetworkEvents | where ActionType in~ ("connectionsuccess", "ConnectionFailed")'
     assert _ports(query) == [443, 80]
@@ -71,10 +74,12 @@ def test_in_tilde_on_strings_is_case_insensitive() -> None:
     assert _ports(query) == []
 
 
+@pytest.mark.engine
 def test_good_query_runs() -> None:
     assert _ports(GOOD_QUERY) == [443]
 
 
+@pytest.mark.engine
 def test_string_list_against_int_column() -> None:
     # in~ lowers its operand, and DuckDB has no lower(INTEGER): the query fails, as the
     # analyzer's KS107 says it should.
@@ -84,6 +89,7 @@ def test_string_list_against_int_column() -> None:
     assert _ports('DeviceNetworkEvents | where RemotePort in ("80", "443")') == [443, 80]
 
 
+@pytest.mark.engine
 def test_run_kql_reports_unknown_column() -> None:
     with pytest.raises(KqlRunError, match="NoSuchColumn"):
         _ports('DeviceNetworkEvents | where NoSuchColumn == "x"')

@@ -8,6 +8,8 @@ from helpers import require_engine
 
 from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
 
+pytestmark = pytest.mark.engine
+
 FIELD_TYPES = {
     "process.executable": "keyword",
     "process.name": "lowercase_keyword",

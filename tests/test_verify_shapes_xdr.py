@@ -348,6 +348,7 @@ def test_events_xdr_does_not_record(event_id: int) -> None:
     assert to_xdr_row(Case("x", True, {"UtcTime": "2024-01-01 00:00:00.000"}, event_id)) is None
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize(
     ("event_id", "query"),
     [
