@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from helpers import golden_rules, require_engine
@@ -23,7 +24,7 @@ METADATA = {"_id", "_index", "_version"}
 
 
 @pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
-def test_parses_and_names_only_ecs_fields(rule) -> None:
+def test_parses_and_names_only_ecs_fields(rule: Path) -> None:
     require_engine(UNAVAILABLE)
     query = convert(load_rule(rule), "esql")
     names = set(esql_field_names(query))

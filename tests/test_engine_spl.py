@@ -4,6 +4,8 @@ model of Splunk's base search (no Splunk parser can be installed; see engines/sp
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from engines.cases import load_cases
 from engines.spl_model import spl_fields, spl_search
@@ -20,7 +22,7 @@ CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 
 
 @pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
-def test_searches_the_add_on_source_and_fields(rule) -> None:
+def test_searches_the_add_on_source_and_fields(rule: Path) -> None:
     """The add-on keeps Sysmon's field names, so only fields of the rule's events may appear."""
     sigma = load_rule(rule)
     query = convert(sigma, "splunk")
