@@ -39,6 +39,7 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
 from engines.spl_model import spl_search  # noqa: E402
+from helpers import SHARED  # noqa: E402
 
 from sigma_certutil import CertutilError, convert, load_rule  # noqa: E402
 from sigma_certutil.verify.engines import run_target, unavailable  # noqa: E402
@@ -106,17 +107,21 @@ def regressions(shared: Path) -> list[Regression]:
 
 
 def _stock_query(rule: Path, target: str) -> str:
-    from sigma.backends.elasticsearch import EqlBackend, LuceneBackend
-    from sigma.backends.kusto import KustoBackend
-    from sigma.backends.splunk import SplunkBackend
+    from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
+    from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
+    from sigma.backends.kusto.kusto import KustoBackend
+    from sigma.backends.splunk.splunk import SplunkBackend
     from sigma.pipelines.elasticsearch.windows import ecs_windows
-    from sigma.pipelines.microsoftxdr import microsoft_xdr_pipeline
-    from sigma.pipelines.splunk import splunk_windows_pipeline
-    from sigma.pipelines.sysmon import sysmon_pipeline
+    from sigma.pipelines.microsoftxdr.microsoftxdr import microsoft_xdr_pipeline
+    from sigma.pipelines.splunk.splunk import splunk_windows_pipeline
+    from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
     from sigma.rule import SigmaRule
 
     backends: dict[str, Callable[[], Any]] = {
-        "splunk": lambda: SplunkBackend(sysmon_pipeline() + splunk_windows_pipeline()),
+        # pySigma-backend-splunk leaves splunk_windows_pipeline unannotated.
+        "splunk": lambda: SplunkBackend(
+            sysmon_pipeline() + splunk_windows_pipeline()  # type: ignore[no-untyped-call]
+        ),
         "lucene": lambda: LuceneBackend(sysmon_pipeline() + ecs_windows()),
         "eql": lambda: EqlBackend(sysmon_pipeline() + ecs_windows()),
         "kusto": lambda: KustoBackend(sysmon_pipeline() + microsoft_xdr_pipeline()),
@@ -211,7 +216,9 @@ def run(shared: Path, limit: int | None) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=TESTS.parent.parent / "shared")
+    parser.add_argument(
+        "--shared", type=Path, default=SHARED, help=f"the shared data folder (default: {SHARED})"
+    )
     parser.add_argument("--limit", type=int)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -1,19 +1,14 @@
-"""The Python API: load_rule, convert, convert_all, TARGETS and the error hierarchy."""
+"""The package's API (sigma_certutil/__init__.py): load_rule, convert, convert_all and TARGETS."""
 
 from __future__ import annotations
 
 import copy
 
-import pytest
-from conftest import BUNDLED_RULE, SNAPSHOTS
+from helpers import BUNDLED_RULE, SNAPSHOTS
 
 import sigma_certutil
 from sigma_certutil import (
     TARGETS,
-    CertutilError,
-    ConversionError,
-    RuleError,
-    TargetError,
     convert,
     convert_all,
     load_bundled_rule,
@@ -59,28 +54,6 @@ def test_conversion_leaves_the_rule_unchanged() -> None:
     assert convert_all(rule) == first
 
 
-def test_errors_share_one_base() -> None:
-    with pytest.raises(TargetError) as target_error:
-        convert(load_bundled_rule(), "qradar")
-    with pytest.raises(RuleError) as rule_error:
-        load_rule("title: x\nlogsource: {}\n")
-    assert isinstance(target_error.value, CertutilError)
-    assert isinstance(rule_error.value, CertutilError)
-    assert rule_error.value.source is None
-    assert str(rule_error.value) == "<rule>: not a Sigma rule: no 'detection' section"
-
-
-def test_conversion_error_names_rule_and_target(tmp_path) -> None:
-    path = tmp_path / "r.yml"
-    path.write_text(
-        BUNDLED_RULE.read_text(encoding="utf-8").replace("network_connection", "process_creation"),
-        encoding="utf-8",
-    )
-    message = rf"^{path}: splunk: field 'Initiated' is not a field of Sysmon Event ID 1 \(Process"
-    with pytest.raises(ConversionError, match=message):
-        convert(load_rule(path), "splunk")
-
-
 def test_public_names() -> None:
     assert set(sigma_certutil.__all__) >= {"load_rule", "convert", "convert_all", "TARGETS"}
 
@@ -89,21 +62,6 @@ def test_unquoted_boolean_converts_like_the_sysmon_string() -> None:
     text = BUNDLED_RULE.read_text(encoding="utf-8")
     unquoted = load_rule(text.replace("Initiated: 'true'", "Initiated: true"))
     assert convert_all(unquoted) == convert_all(load_rule(text))
-
-
-def test_installed_versions_agree_with_importlib_metadata() -> None:
-    """The versions a manifest records, read from dist-info names, are the ones importlib
-    reports; a package that is not installed is "unknown"."""
-    from importlib.metadata import version
-
-    from sigma_certutil.targets import TARGETS
-    from sigma_certutil.versions import installed_versions
-
-    backends = {target.backend.package for target in TARGETS.values()}
-    packages = ["sigma-certutil", "pySigma", *sorted(backends)]
-    found = installed_versions([*packages, "no-such-package-anywhere"])
-    assert {p: found[p] for p in packages} == {p: version(p) for p in packages}
-    assert found["no-such-package-anywhere"] == "unknown"
 
 
 def test_the_command_line_and_build_load_no_pysigma_until_they_convert() -> None:

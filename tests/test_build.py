@@ -7,8 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from cli_helpers import run_cli
-from conftest import BUNDLED_RULE, SNAPSHOTS, TEST_RULES
+from helpers import BUNDLED_RULE, SNAPSHOTS, TEST_RULES, run_cli
 
 from sigma_certutil.build import build, safe_stem
 

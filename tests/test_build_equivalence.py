@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, SNAPSHOTS, golden_rules, require_engine
+from helpers import SHARED, SNAPSHOTS, golden_rules, require_engine
 from regression import _is_sysmon_rule, regressions
 
 from sigma_certutil import TARGETS, ConversionError, convert, load_rule

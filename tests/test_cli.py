@@ -1,14 +1,12 @@
-"""The command line, through the installed entry point."""
+"""The command line: sigma_certutil.cli.main(argv), in this process (tests/test_entry_point.py
+runs the installed script)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from cli_helpers import run_cli
-from conftest import BUNDLED_RULE, SNAPSHOTS, TEST_RULES
+from helpers import BUNDLED_RULE, SNAPSHOTS, TEST_RULES, cli
 
 from sigma_certutil import TARGETS
 
@@ -20,8 +18,8 @@ def golden(target_id: str) -> str:
 
 
 def test_convert_without_rule_prints_every_target_readably() -> None:
-    result = run_cli("convert")
-    assert result.returncode == 0, result.stderr
+    result = cli("convert")
+    assert result.code == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.startswith("# Uncommon Network Connection Initiated By Certutil.EXE\n")
     for target in TARGETS.values():
@@ -30,15 +28,15 @@ def test_convert_without_rule_prints_every_target_readably() -> None:
 
 def test_one_target_prints_only_the_query() -> None:
     for target_id in TARGETS:
-        result = run_cli("convert", "-t", target_id)
-        assert result.returncode == 0, result.stderr
+        result = cli("convert", "-t", target_id)
+        assert result.code == 0, result.stderr
         assert result.stdout == golden(target_id)
 
 
 def test_json_has_one_object_per_rule_and_target() -> None:
     rule = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
-    result = run_cli("convert", str(rule), "--json", "-t", "eql,kusto")
-    assert result.returncode == 0, result.stderr
+    result = cli("convert", str(rule), "--json", "-t", "eql,kusto")
+    assert result.code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [(r["rule"], r["target"]) for r in rows] == [(str(rule), "eql"), (str(rule), "kusto")]
     assert rows[0]["id"] == "6d3c3a55-1f0e-4b59-9c53-2a1f1f0c9a01"
@@ -47,7 +45,7 @@ def test_json_has_one_object_per_rule_and_target() -> None:
 
 
 def test_json_for_the_bundled_rule() -> None:
-    rows = json.loads(run_cli("convert", "--json").stdout)
+    rows = json.loads(cli("convert", "--json").stdout)
     assert [r["target"] for r in rows] == list(TARGETS)
     assert {r["rule"] for r in rows} == {"bundled"}
     assert {r["id"] for r in rows} == {"0dba975d-a193-4ed1-a067-424df57570d1"}
@@ -56,39 +54,31 @@ def test_json_for_the_bundled_rule() -> None:
 
 def test_output_file(tmp_path: Path) -> None:
     output = tmp_path / "q.spl"
-    result = run_cli("convert", "-t", "splunk", "-o", str(output))
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    result = cli("convert", "-t", "splunk", "-o", str(output))
+    assert (result.code, result.stdout, result.stderr) == (0, "", "")
     assert output.read_text(encoding="utf-8") == golden("splunk")
     assert [p.name for p in tmp_path.iterdir()] == ["q.spl"]
 
 
 def test_targets_lists_the_data_each_assumes() -> None:
-    result = run_cli("targets", "--json")
+    result = cli("targets", "--json")
     rows = json.loads(result.stdout)
     assert [row["id"] for row in rows] == ["splunk", "lucene", "eql", "esql", "kusto"]
     assert "XmlWinEventLog" in rows[0]["data"]
     assert "DeviceNetworkEvents" in rows[-1]["data"]
-    text = run_cli("targets").stdout
+    text = cli("targets").stdout
     assert all(f"{t}\t" in text for t in TARGETS)
 
 
-def test_module_entry_matches_console_script() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "sigma_certutil", "convert", "-t", "eql"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert (result.returncode, result.stdout) == (0, golden("eql"))
-
-
 def test_fields_reports_where_each_field_lands() -> None:
-    result = run_cli("fields", "-t", "eql", "-t", "splunk", "--json")
-    assert result.returncode == 0, result.stderr
+    result = cli("fields", "-t", "eql", "-t", "splunk", "--json")
+    assert result.code == 0, result.stderr
     rows = {(r["target"], r["field"]): r for r in json.loads(result.stdout)}
     assert rows[("eql", "Initiated")]["target_fields"] == ["network.direction"]
     assert "ecs_initiated_to_direction" in rows[("eql", "Initiated")]["steps"]
     assert rows[("splunk", "Image")]["target_fields"] == ["Image"]
     assert rows[("splunk", "Image")]["steps"] == []
-    text = run_cli("fields", "-t", "lucene").stdout
+    text = cli("fields", "-t", "lucene").stdout
     assert "bundled\tlucene\tDestinationPort -> destination.port\t[ecs_fields]\n" in text
 
 
@@ -98,8 +88,8 @@ def test_fields_names_a_field_the_event_lacks(tmp_path: Path) -> None:
         BUNDLED_RULE.read_text(encoding="utf-8").replace("DestinationPort:", "DestPort:"),
         encoding="utf-8",
     )
-    result = run_cli("fields", str(rule), "-t", "eql")
-    assert result.returncode == 1
+    result = cli("fields", str(rule), "-t", "eql")
+    assert result.code == 1
     assert result.stderr == (
         f"sigma-certutil: error: {rule}: eql: field 'DestPort' is not a field of Sysmon "
         "Event ID 3 (Network connection)\n"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TESTS, require_engine
 from engines.cases import Case
 from engines.spl_model import spl_search
+from helpers import TESTS, require_engine
 
 from sigma_certutil import convert, load_rule
 from sigma_certutil.verify.engines.eql import ecs_schema, run_eql
@@ -42,6 +42,7 @@ def test_every_rule_has_a_positive_and_a_negative() -> None:
         assert {case.match for case in _cases(rule)} == {True, False}, rule
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("rule", RULES)
 def test_eql(rule: str) -> None:
     cases = _cases(rule)
@@ -50,6 +51,7 @@ def test_eql(rule: str) -> None:
     assert {cases[i].name for i in matched} == _expected(cases), query
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("rule", RULES)
 def test_lucene(rule: str) -> None:
     require_engine(lucene_unavailable())
@@ -59,6 +61,7 @@ def test_lucene(rule: str) -> None:
     assert {cases[i].name for i in hits} == _expected(cases), query
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("rule", RULES)
 def test_splunk_model(rule: str) -> None:
     undecided = {c["name"] for c in BLOCKS[rule]["cases"] if c.get("splunk_model_undecided")}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from conftest import golden_rules, require_engine
+from helpers import golden_rules, require_engine
 
 from sigma_certutil import convert, load_rule
 from sigma_certutil.verify.shapes.ecs import ecs_fields
+
+pytestmark = pytest.mark.engine
 
 try:
     from engines.esql import EsqlSyntaxError, esql_field_names
@@ -21,7 +24,7 @@ METADATA = {"_id", "_index", "_version"}
 
 
 @pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
-def test_parses_and_names_only_ecs_fields(rule) -> None:
+def test_parses_and_names_only_ecs_fields(rule: Path) -> None:
     require_engine(UNAVAILABLE)
     query = convert(load_rule(rule), "esql")
     names = set(esql_field_names(query))

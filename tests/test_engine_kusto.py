@@ -4,7 +4,7 @@ table."""
 
 from __future__ import annotations
 
-from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
+import pytest
 from engines.cases import Case, load_cases
 from engines.kusto import (
     analyze_kql,
@@ -13,10 +13,13 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
+from helpers import TESTS, golden_rules, real_eid3_cases, require_engine
 from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
 
 from sigma_certutil import ConversionError, convert, load_bundled_rule, load_rule
 from sigma_certutil.verify.shapes.xdr import to_xdr_network_row
+
+pytestmark = pytest.mark.engine
 
 TABLE = "DeviceNetworkEvents"
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
@@ -61,6 +64,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
     assert matched == {case.name for case in CASES if case.match}
 
 
+@pytest.mark.shared
 def test_flagship_on_real_sysmon_events() -> None:
     require_engine(duckdb_kql_unavailable())
     cases = real_eid3_cases()

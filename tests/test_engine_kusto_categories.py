@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TESTS, require_engine
 from engines.kusto import (
     analyze_kql,
     duckdb_kql_unavailable,
@@ -24,6 +23,7 @@ from engines.kusto import (
     run_kql,
     xdr_table_columns,
 )
+from helpers import TESTS, require_engine
 
 from sigma_certutil import ConversionError, convert, load_rule
 
@@ -250,6 +250,7 @@ def test_query_reads_the_category_table(category: Category) -> None:
     assert _query(category).splitlines()[0] == category.table
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("category", BY_ID)
 def test_query_has_zero_diagnostics(category: Category) -> None:
     require_engine(kusto_analyzer_unavailable())
@@ -258,6 +259,7 @@ def test_query_has_zero_diagnostics(category: Category) -> None:
     assert diagnostics == [], f"{query}\n{diagnostics}"
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("category", BY_ID)
 def test_query_matches_exactly_the_expected_rows(category: Category) -> None:
     require_engine(duckdb_kql_unavailable())
@@ -270,6 +272,7 @@ def test_query_matches_exactly_the_expected_rows(category: Category) -> None:
     assert matched == {case["name"] for case in cases if case["match"]}, query
 
 
+@pytest.mark.engine
 def test_user_is_split_into_the_account_columns() -> None:
     """Sysmon's DOMAIN\\name lands in XDR's Account* (the new process) or
     InitiatingProcessAccount* (the acting process) columns."""

@@ -4,12 +4,14 @@ with documents shaped as the Winlogbeat sysmon module writes them."""
 from __future__ import annotations
 
 import pytest
-from conftest import TESTS, golden_rules, real_eid3_cases, require_engine
 from engines.cases import Case, load_cases
+from helpers import TESTS, golden_rules, real_eid3_cases, require_engine
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
 from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
+
+pytestmark = pytest.mark.engine
 
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 # Elasticsearch's ip type takes exact terms and CIDR; the index here keeps exact terms.
@@ -33,6 +35,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
     assert matched == {case.name for case in CASES if case.match}
 
 
+@pytest.mark.shared
 def test_flagship_on_real_sysmon_events() -> None:
     require_engine(lucene_unavailable())
     cases = real_eid3_cases()

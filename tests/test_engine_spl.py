@@ -4,21 +4,25 @@ model of Splunk's base search (no Splunk parser can be installed; see engines/sp
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import TESTS, golden_rules, real_eid3_cases
 from engines.cases import load_cases
 from engines.spl_model import spl_fields, spl_search
+from helpers import TESTS, golden_rules, real_eid3_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.sysmon import category_events
 from sigma_certutil.verify.shapes.splunk import to_splunk
+
+pytestmark = pytest.mark.engine
 
 PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode'
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 
 
 @pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
-def test_searches_the_add_on_source_and_fields(rule) -> None:
+def test_searches_the_add_on_source_and_fields(rule: Path) -> None:
     """The add-on keeps Sysmon's field names, so only fields of the rule's events may appear."""
     sigma = load_rule(rule)
     query = convert(sigma, "splunk")
@@ -35,6 +39,7 @@ def test_flagship_matches_exactly_the_positive_cases() -> None:
     assert {CASES[i].name for i in matched} == {case.name for case in CASES if case.match}
 
 
+@pytest.mark.shared
 def test_flagship_on_real_sysmon_events() -> None:
     cases = real_eid3_cases()
     matched = spl_search(convert(load_bundled_rule(), "splunk"), [to_splunk(c) for c in cases])

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import entry_point
-from conftest import BUNDLED_RULE, ROOT, SNAPSHOTS
+from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point
 
 from sigma_certutil import TARGETS
 

@@ -12,7 +12,7 @@ import difflib
 from pathlib import Path
 
 import pytest
-from conftest import SNAPSHOTS, golden_rules
+from helpers import SNAPSHOTS, golden_rules
 
 from sigma_certutil import TARGETS, ConversionError, convert, load_rule
 

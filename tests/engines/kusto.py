@@ -2,7 +2,7 @@
 
 ``analyze_kql`` type-checks KQL with Kusto.Language (the analyzer behind Kusto Explorer and the
 Defender portal), through ``kusto_analyze.js`` in one ``node`` process. It is not a Python
-dependency: call ``require_engine(kusto_analyzer_unavailable())`` first (conftest), which
+dependency: call ``require_engine(kusto_analyzer_unavailable())`` first (helpers), which
 skips the test (or fails it under CI=true).
 """
 

@@ -1,9 +1,9 @@
-"""tests/engines/xdr_shapes.py against facts from Microsoft's docs and published XDR results.
+"""verify/shapes/xdr.py against facts from Microsoft's docs and published XDR results.
 
 Independent of the project's pipeline: the expected values come from the advanced hunting
 table references (column names and types), Microsoft's hunting queries (ActionType values,
 AdditionalFields keys) and published DeviceRegistryEvents / NamedPipeEvent results (hive
-spelling, the pipe object path), as cited in tests/engines/xdr_shapes.py.
+spelling, the pipe object path), as cited in sigma_certutil/verify/shapes/xdr.py.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_engine
 from engines.cases import Case
 from engines.kusto import duckdb_kql_unavailable, run_kql, xdr_table_columns
+from helpers import require_engine
 
 import sigma_certutil.verify
 from sigma_certutil.verify.shapes.xdr import NOT_RECORDED, to_xdr_row
@@ -348,6 +348,7 @@ def test_events_xdr_does_not_record(event_id: int) -> None:
     assert to_xdr_row(Case("x", True, {"UtcTime": "2024-01-01 00:00:00.000"}, event_id)) is None
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize(
     ("event_id", "query"),
     [

@@ -1,14 +1,14 @@
-"""Checks of the Kusto test engines themselves, on hand-written queries."""
+"""verify/engines/kusto.py: the Defender XDR table schemas and KQL run by duckdb-kql, on
+hand-written rows and queries."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import require_engine
-from engines.kusto import (
+from helpers import require_engine
+
+from sigma_certutil.verify.engines.kusto import (
     KqlRunError,
-    analyze_kql,
     duckdb_kql_unavailable,
-    kusto_analyzer_unavailable,
     run_kql,
     xdr_table_columns,
 )
@@ -27,38 +27,6 @@ def test_xdr_schema_has_real_types() -> None:
     assert columns["Timestamp"] == "datetime"
     # Markdown scraped into pySigma's names is cleaned off.
     assert xdr_table_columns("IdentityInfo")["Type"] == "string"
-
-
-# --- Kusto.Language analyzer -------------------------------------------------------
-
-
-def _codes(queries: list[str]) -> list[list[object]]:
-    require_engine(kusto_analyzer_unavailable())
-    results = analyze_kql(queries, {TABLE: xdr_table_columns(TABLE)})
-    return [[d["code"] for d in diagnostics] for diagnostics in results]
-
-
-def test_analyzer_diagnostics() -> None:
-    codes = _codes(
-        [
-            'DeviceNetworkEvents | where RemotePort in~ ("80", "443")',
-            'DeviceNetworkEvents | where NoSuchColumn == "x"',
-            "NoSuchTable | take 1",
-            GOOD_QUERY,
-        ]
-    )
-    assert codes == [["KS107"], ["KS142"], ["KS204"], []]
-
-
-def test_analyzer_diagnostic_fields() -> None:
-    require_engine(kusto_analyzer_unavailable())
-    query = 'DeviceNetworkEvents | where RemotePort in~ ("80", "443")'
-    [[diagnostic]] = analyze_kql([query], {TABLE: xdr_table_columns(TABLE)})
-    assert diagnostic["severity"] == "Error"
-    assert diagnostic["message"] == "A value of type string or dynamic expected."
-    start, length = diagnostic["start"], diagnostic["length"]
-    assert isinstance(start, int) and isinstance(length, int)
-    assert query[start : start + length] == "RemotePort"  # the operand of the wrong type
 
 
 # --- duckdb_kql ----------------------------------------------------------------------
@@ -87,15 +55,18 @@ def _ports(query: str) -> list[object]:
     return [row["RemotePort"] for row in run_kql(query, TABLE, xdr_table_columns(TABLE), ROWS)]
 
 
+@pytest.mark.engine
 def test_endswith_is_case_insensitive_and_anchored() -> None:
     query = 'DeviceNetworkEvents | where InitiatingProcessFolderPath endswith "\\\\certutil.exe"'
     assert _ports(query) == [443, 8080]
 
 
+@pytest.mark.engine
 def test_in_filters_int_column() -> None:
     assert _ports("DeviceNetworkEvents | where RemotePort in (80, 443)") == [443, 80]
 
 
+@pytest.mark.engine
 def test_in_tilde_on_strings_is_case_insensitive() -> None:
     query = 'DeviceNetworkEvents | where ActionType in~ ("connectionsuccess", "ConnectionFailed")'
     assert _ports(query) == [443, 80]
@@ -103,10 +74,12 @@ def test_in_tilde_on_strings_is_case_insensitive() -> None:
     assert _ports(query) == []
 
 
+@pytest.mark.engine
 def test_good_query_runs() -> None:
     assert _ports(GOOD_QUERY) == [443]
 
 
+@pytest.mark.engine
 def test_string_list_against_int_column() -> None:
     # in~ lowers its operand, and DuckDB has no lower(INTEGER): the query fails, as the
     # analyzer's KS107 says it should.
@@ -116,6 +89,7 @@ def test_string_list_against_int_column() -> None:
     assert _ports('DeviceNetworkEvents | where RemotePort in ("80", "443")') == [443, 80]
 
 
+@pytest.mark.engine
 def test_run_kql_reports_unknown_column() -> None:
     with pytest.raises(KqlRunError, match="NoSuchColumn"):
         _ports('DeviceNetworkEvents | where NoSuchColumn == "x"')

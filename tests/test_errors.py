@@ -1,13 +1,22 @@
-"""Bad input: one line on stderr naming the file (and line), a documented exit code, no
-traceback, nothing half-written."""
+"""errors.py: one error hierarchy, and bad input reported as one line on stderr naming the file
+(and line), with a documented exit code, no traceback and nothing half-written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_cli
-from conftest import BUNDLED_RULE
+from helpers import BUNDLED_RULE, cli
+
+from sigma_certutil import (
+    CertutilError,
+    ConversionError,
+    RuleError,
+    TargetError,
+    convert,
+    load_bundled_rule,
+    load_rule,
+)
 
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
 USAGE, CONVERSION = 2, 1
@@ -57,23 +66,23 @@ def test_bad_rule(case: str, tmp_path: Path) -> None:
     path = tmp_path / f"{case}.yml"
     if text is not None:
         path.write_text(text, encoding="utf-8")
-    result = run_cli("convert", str(path))
-    assert result.returncode == code
+    result = cli("convert", str(path))
+    assert result.code == code
     assert result.stderr == f"sigma-certutil: error: {message.format(path=path)}\n"
     assert result.stdout == ""
 
 
 def test_unknown_target() -> None:
-    result = run_cli("convert", "-t", "qradar")
-    assert result.returncode == USAGE
+    result = cli("convert", "-t", "qradar")
+    assert result.code == USAGE
     assert result.stderr == (
         "sigma-certutil: error: unknown target 'qradar' (known: splunk, lucene, eql, esql, kusto)\n"
     )
 
 
 def test_unknown_option_is_one_line() -> None:
-    result = run_cli("convert", "--bogus")
-    assert result.returncode == USAGE
+    result = cli("convert", "--bogus")
+    assert result.code == USAGE
     assert result.stderr.count("\n") == 1
     assert "unrecognized arguments: --bogus" in result.stderr
 
@@ -83,8 +92,8 @@ def test_field_the_target_lacks_fails_that_target_only(tmp_path: Path) -> None:
     path.write_text(
         RULE.replace("Initiated: 'true'", "UtcTime|startswith: '2024-'"), encoding="utf-8"
     )
-    result = run_cli("convert", str(path), "--json")
-    assert result.returncode == CONVERSION
+    result = cli("convert", str(path), "--json")
+    assert result.code == CONVERSION
     errors = result.stderr.splitlines()
     assert [line.split(": ")[3] for line in errors] == ["lucene", "eql", "esql", "kusto"]
     assert all(line.startswith(f"sigma-certutil: error: {path}: ") for line in errors)
@@ -99,8 +108,8 @@ def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
     path.write_text(
         RULE.replace("category: network_connection", "service: security"), encoding="utf-8"
     )
-    result = run_cli("convert", str(path), "-t", "splunk")
-    assert result.returncode == CONVERSION
+    result = cli("convert", str(path), "-t", "splunk")
+    assert result.code == CONVERSION
     assert result.stderr == (
         f"sigma-certutil: error: {path}: splunk: log source is not a Sysmon event: the targets "
         "read Sysmon data only (use product windows with a Sysmon category such as "
@@ -111,16 +120,16 @@ def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
 def test_one_bad_rule_does_not_stop_the_others(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("- not a rule\n", encoding="utf-8")
-    result = run_cli("convert", str(bad), str(BUNDLED_RULE), "-t", "kusto")
-    assert result.returncode == USAGE
+    result = cli("convert", str(bad), str(BUNDLED_RULE), "-t", "kusto")
+    assert result.code == USAGE
     assert result.stdout.startswith("DeviceNetworkEvents\n")
     assert result.stderr.startswith(f"sigma-certutil: error: {bad}:1: not a Sigma rule")
 
 
 def test_unwritable_output(tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "q.kql"
-    result = run_cli("convert", "-t", "kusto", "-o", str(target))
-    assert result.returncode == USAGE
+    result = cli("convert", "-t", "kusto", "-o", str(target))
+    assert result.code == USAGE
     assert (
         result.stderr
         == f"sigma-certutil: error: {target}: cannot write: No such file or directory\n"
@@ -133,7 +142,29 @@ def test_failed_run_leaves_previous_output_whole(tmp_path: Path) -> None:
     output.write_text("previous\n", encoding="utf-8")
     bad = tmp_path / "bad.yml"
     bad.write_text("title: [\n", encoding="utf-8")
-    result = run_cli("convert", str(bad), "-t", "kusto", "-o", str(output))
-    assert result.returncode == USAGE
+    result = cli("convert", str(bad), "-t", "kusto", "-o", str(output))
+    assert result.code == USAGE
     assert output.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yml", "q.kql"]
+
+
+def test_errors_share_one_base() -> None:
+    with pytest.raises(TargetError) as target_error:
+        convert(load_bundled_rule(), "qradar")
+    with pytest.raises(RuleError) as rule_error:
+        load_rule("title: x\nlogsource: {}\n")
+    assert isinstance(target_error.value, CertutilError)
+    assert isinstance(rule_error.value, CertutilError)
+    assert rule_error.value.source is None
+    assert str(rule_error.value) == "<rule>: not a Sigma rule: no 'detection' section"
+
+
+def test_conversion_error_names_rule_and_target(tmp_path: Path) -> None:
+    path = tmp_path / "r.yml"
+    path.write_text(
+        BUNDLED_RULE.read_text(encoding="utf-8").replace("network_connection", "process_creation"),
+        encoding="utf-8",
+    )
+    message = rf"^{path}: splunk: field 'Initiated' is not a field of Sysmon Event ID 1 \(Process"
+    with pytest.raises(ConversionError, match=message):
+        convert(load_rule(path), "splunk")

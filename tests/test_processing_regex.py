@@ -1,4 +1,5 @@
-"""The Python processing steps, checked against an independent oracle."""
+"""processing/regex.py: Sigma regular expressions in Lucene's form and caseless brackets, checked
+against independent oracles (Python's re, pySigma's own regex transformation)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pytest
 from sigma.types import SigmaString
 
 from sigma_certutil.processing.regex import _lucene_regex
-from sigma_certutil.processing.registry_values import RegistryNumber
 
 SAMPLES = [
     "curl.exe -H x",
@@ -32,17 +32,6 @@ def test_lucene_regex_matches_whole_values_where_sigma_searches(pattern: str) ->
     converted = _lucene_regex(pattern)
     for sample in SAMPLES:
         assert bool(re.fullmatch(converted, sample)) == bool(re.search(pattern, sample)), sample
-
-
-def test_registry_numbers() -> None:
-    true_value = RegistryNumber(qword_high_shift=32)
-    assert str(true_value.apply_string_value("Details", SigmaString("DWORD (0x0000002a)"))) == "42"
-    assert str(true_value.apply_string_value("Details", SigmaString("*DWORD (0x00000001)"))) == "1"
-    qword = SigmaString("QWORD (0x00000001-0x00000002)")
-    assert str(true_value.apply_string_value("Details", qword)) == str((1 << 32) + 2)
-    # The ECS ingest computes (high << 8) + low; its stored value is what must be matched.
-    assert str(RegistryNumber(qword_high_shift=8).apply_string_value("Details", qword)) == "258"
-    assert true_value.apply_string_value("Details", SigmaString("DWORD (0x0000*")) is None
 
 
 @pytest.mark.parametrize(

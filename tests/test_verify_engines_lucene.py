@@ -1,11 +1,14 @@
-"""Checks of the Lucene test engine itself, on hand-written documents and queries."""
+"""verify/engines/lucene.py: Apache Lucene 8 as verify and the engine tests run it, on
+hand-written documents and queries."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import require_engine
+from helpers import require_engine
 
 from sigma_certutil.verify.engines.lucene import LuceneQueryError, lucene_unavailable, run_lucene
+
+pytestmark = pytest.mark.engine
 
 FIELD_TYPES = {
     "process.executable": "keyword",

@@ -1,6 +1,6 @@
-"""The ECS shapes against hand-written documents in the form elastic/beats' sysmon ingest
+"""verify/shapes/ecs.py against hand-written documents in the form elastic/beats' sysmon ingest
 golden files show (x-pack/winlogbeat/module/sysmon/test/testdata/ingest/*.golden.json), so a
-mistake in shapes.py shows here instead of hiding behind the pipeline it checks."""
+mistake in the ECS shapes shows here instead of hiding behind the pipeline it checks."""
 
 from __future__ import annotations
 

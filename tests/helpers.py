@@ -1,0 +1,107 @@
+"""What the tests share: paths, rule lists, the engine and shared-data gates, the CLI runners."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from engines.cases import Case, load_sysmon_json
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+SNAPSHOTS = TESTS / "snapshots"
+TEST_RULES = TESTS / "rules"
+BUNDLED_RULE = (
+    ROOT / "sigma_certutil" / "rules" / "net_connection_win_certutil_initiated_connection.yml"
+)
+# The shared reference material beside the project (SigmaHQ rules and regression data, real
+# Sysmon events); SIGMA_CERTUTIL_SHARED points elsewhere.
+SHARED = Path(os.environ.get("SIGMA_CERTUTIL_SHARED", ROOT.parent / "shared"))
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def golden_rules() -> list[Path]:
+    """Every rule pinned by golden files: the bundled rule and the suite's own rules."""
+    return [BUNDLED_RULE, *sorted(TEST_RULES.glob("*.yml"))]
+
+
+def require_engine(reason: str | None) -> None:
+    """Skip a test whose engine is missing; under CI=true a missing engine is a failure."""
+    if reason is None:
+        return
+    if _under_ci():
+        pytest.fail(f"engine unavailable under CI: {reason}")
+    pytest.skip(reason)
+
+
+def shared_path(*parts: str) -> Path:
+    """SHARED/parts, which a test needs: when it is absent the test skips naming it, and fails
+    under CI=true (CI always has the shared data)."""
+    path = SHARED.joinpath(*parts)
+    if path.exists():
+        return path
+    reason = f"no shared data at {path} (SIGMA_CERTUTIL_SHARED or ../shared)"
+    if _under_ci():
+        pytest.fail(f"shared data missing under CI: {reason}")
+    pytest.skip(reason)
+
+
+def real_eid3_cases() -> list[Case]:
+    """The real Sysmon Event ID 3 events of the shared folder; certutil's must match."""
+    folder = shared_path("data", "events", "sysmon-eid3")
+    return [
+        load_sysmon_json(p, p.name.startswith("certutil")) for p in sorted(folder.glob("*.json"))
+    ]
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+class Result(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cli(*argv: str) -> Result:
+    """sigma_certutil.cli.main(argv) in this process, with what it writes to stdout and
+    stderr; an argparse exit (usage error, --help, --version) gives its exit code."""
+    from sigma_certutil.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(argv))
+        except SystemExit as exit_:
+            if exit_.code is None or isinstance(exit_.code, int):
+                code = exit_.code or 0
+            else:  # as the interpreter does: the message on stderr, status 1
+                print(exit_.code, file=sys.stderr)
+                code = 1
+    return Result(code, stdout.getvalue(), stderr.getvalue())
+
+
+def entry_point() -> str:
+    """The installed sigma-certutil console script."""
+    beside_python = Path(sys.executable).parent / "sigma-certutil"
+    found = str(beside_python) if beside_python.exists() else shutil.which("sigma-certutil")
+    if not found:
+        pytest.fail("the sigma-certutil console script is not installed (pip install -e .)")
+    return found
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script in a process of its own."""
+    return subprocess.run(
+        [entry_point(), *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=120
+    )

@@ -1,0 +1,73 @@
+"""deploy/sentinel.py: Azure-Sentinel analytics rule YAML read by yaml.safe_load and checked
+against ScheduledTemplateInternalModel and its checks (severity enum, 1..14-day frequencies,
+trigger threshold, tactic enum, tactics for every technique)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from deploy_checks import (
+    BUNDLED_ID,
+    BUNDLED_TITLE,
+    LSASS_RULE,
+    bundled,
+    check_sentinel,
+    rule_text,
+)
+
+from sigma_certutil import load_rule
+from sigma_certutil.deploy import Deployable, sentinel_rule_yaml
+from sigma_certutil.errors import DeployError
+
+
+def test_sentinel_rule_for_the_bundled_rule() -> None:
+    item = bundled("kusto")
+    text = sentinel_rule_yaml(item)
+    document = yaml.safe_load(text)
+    check_sentinel(document)
+    assert document["id"] == BUNDLED_ID
+    assert document["name"] == BUNDLED_TITLE
+    assert document["severity"] == "High"
+    assert document["requiredDataConnectors"] == [
+        {"connectorId": "MicrosoftThreatProtection", "dataTypes": ["DeviceNetworkEvents"]}
+    ]
+    assert (document["triggerOperator"], document["triggerThreshold"]) == ("gt", 0)
+    assert document["tactics"] == ["CommandAndControl"]
+    assert document["relevantTechniques"] == ["T1105"]
+    # The two-line KQL query survives, written as a literal block.
+    assert "\n" in item.query
+    assert "\nquery: |\n  DeviceNetworkEvents\n  | where " in text
+    assert document["query"] == item.query + "\n"
+    assert list(document)[-2:] == ["version", "kind"]
+
+
+def test_sentinel_multi_line_query_survives() -> None:
+    query = (
+        "let ports = dynamic([80, 443]);\n"
+        "DeviceNetworkEvents\n"
+        "| where RemotePort in (ports)   \n"
+        '    and InitiatingProcessFolderPath endswith "\\\\certutil.exe"\n'
+        '| extend Note = "a: b # c"\n'
+        "| project Timestamp, DeviceName"
+    )
+    item = Deployable(load_rule(rule_text()), "kusto", query)
+    text = sentinel_rule_yaml(item)
+    assert "query: |\n" in text
+    loaded = yaml.safe_load(text)["query"]
+    # Only trailing blanks of a line go (they would keep YAML from writing a block).
+    assert loaded == "\n".join(line.rstrip() for line in query.split("\n")) + "\n"
+
+
+def test_sentinel_subtechnique_and_tables() -> None:
+    query = "DeviceProcessEvents\n| join (DeviceEvents | where ActionType == 'x') on DeviceId"
+    item = Deployable(load_rule(LSASS_RULE), "kusto", query)
+    document = yaml.safe_load(sentinel_rule_yaml(item))
+    check_sentinel(document)
+    assert document["tactics"] == ["CredentialAccess"]
+    assert document["relevantTechniques"] == ["T1003.001"]
+    assert document["requiredDataConnectors"][0]["dataTypes"] == [
+        "DeviceProcessEvents",
+        "DeviceEvents",
+    ]
+    with pytest.raises(DeployError, match=r"names no Microsoft Defender XDR .*table"):
+        sentinel_rule_yaml(Deployable(load_rule(LSASS_RULE), "kusto", "SecurityEvent"))
