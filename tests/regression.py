@@ -41,14 +41,17 @@ sys.path.insert(0, str(TESTS))
 from engines.spl_model import spl_search  # noqa: E402
 from helpers import SHARED  # noqa: E402
 
-from sigma_certutil import CertutilError, convert, load_rule  # noqa: E402
+from sigma_certutil import TARGETS as CATALOG  # noqa: E402
+from sigma_certutil import CertutilError, ConversionError, convert, load_rule  # noqa: E402
 from sigma_certutil.verify.engines import run_target, unavailable  # noqa: E402
 from sigma_certutil.verify.engines.lucene import LuceneQueryError  # noqa: E402
 from sigma_certutil.verify.events import SysmonEvent, load_events  # noqa: E402
 from sigma_certutil.verify.shapes.splunk import to_splunk  # noqa: E402
 from sigma_certutil.verify.shapes.xdr import to_xdr_row  # noqa: E402
 
-TARGETS = ("splunk", "lucene", "eql", "kusto")
+# The targets whose rows name an engine, and splunk through the SPL model (tests/engines/).
+EXECUTABLE = [target.id for target in CATALOG.values() if target.engine is not None]
+TARGETS = ("splunk", *EXECUTABLE)
 
 
 class NotRecordedError(Exception):
@@ -143,8 +146,7 @@ def _matches(target: str, query: str, events: list[SysmonEvent]) -> int:
 
 
 def _cause(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    text = re.sub(r"^\S+\.yml: \w+: ", "", text)
+    text = " ".join((error.reason if isinstance(error, ConversionError) else str(error)).split())
     text = re.sub(r"'[^']*'", "'…'", text)
     return f"{type(error).__name__}: {text[:110]}"
 
@@ -222,7 +224,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    for target in ("lucene", "eql", "kusto"):
+    for target in EXECUTABLE:
         if reason := unavailable(target):
             print(f"{target}: {reason}", file=sys.stderr)
             return 2

@@ -24,8 +24,8 @@ def render(rule: Path, target_id: str) -> tuple[str, str]:
     try:
         return TARGETS[target_id].extension, convert(load_rule(rule), target_id) + "\n"
     except ConversionError as error:
-        # The message without the rule's path and the target, which the file name gives.
-        return "error", str(error).split(": ", 2)[2] + "\n"
+        # The reason alone: the file's path names the rule and the target.
+        return "error", error.reason + "\n"
 
 
 def snapshot_path(rule: Path, target_id: str, extension: str) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import ROOT
 from sigma.processing.pipeline import ProcessingPipeline
 
 from sigma_certutil.errors import PipelineError
@@ -18,8 +19,6 @@ from sigma_certutil.processing.registry import (
     user_pipeline,
 )
 from sigma_certutil.targets import TARGETS, get_target
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", list(STEPS))

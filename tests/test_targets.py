@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, require_engine
 from sigma.conversion.base import Backend
 
 from sigma_certutil.deploy import FORMATS
 from sigma_certutil.processing.registry import STEPS, target_steps
 from sigma_certutil.targets import TARGETS, get_target
+from sigma_certutil.verify.engines import unavailable
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sigma_certutil"
 # The only modules that may name a target by its id: the table and the stores.
 ALLOWED = {PACKAGE / "targets.py", PACKAGE / "stores.py"}
@@ -150,9 +151,10 @@ sys.exit(main(["targets", "-t", "kusto_copy,eql_copy", "--steps"]))
 """
 
 
+@pytest.mark.engine
 def test_a_copied_row_is_a_whole_new_target(tmp_path: Path) -> None:
-    pytest.importorskip("duckdb_kql", reason="verify's engines: pip install '.[verify]'")
-    pytest.importorskip("eql", reason="verify's engines: pip install '.[verify]'")
+    for target in ("kusto", "eql"):
+        require_engine(unavailable(target))
     tree = tmp_path / "tree"
     shutil.copytree(PACKAGE, tree / "sigma_certutil", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "pipelines", tree / "pipelines")
