@@ -421,17 +421,17 @@ def _build_command(args: argparse.Namespace) -> int:
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    from sigma_certutil.build import read_manifest
+    from sigma_certutil.build import Manifest
 
-    manifest = read_manifest(args.output)
+    options = Manifest.read(args.output).options
     return _run_build(
-        manifest.get("sources", []),
+        options.sources,
         args.output,
-        manifest.get("targets"),
-        manifest.get("pipelines", []),
-        allow_unsupported=bool(manifest.get("allow_unsupported", False)),
+        options.targets,
+        options.pipelines,
+        allow_unsupported=options.allow_unsupported,
         check=not args.update,
-        deploy=bool(manifest.get("deploy", False)),
+        deploy=options.deploy,
         jobs=None,
         quiet=args.quiet,
     )

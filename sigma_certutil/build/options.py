@@ -1,0 +1,105 @@
+"""BuildOptions: what a build is asked for and what it converts with.
+
+The manifest records them (``check`` rebuilds from them), the build state keeps a copy
+(``to_json``), and a build compares them to decide what of the last build it may reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sigma_certutil.targets import TARGETS
+from sigma_certutil.versions import build_versions
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """A build's sources (paths as given), output folder, targets, user pipelines, whether a
+    target's refusal is a skip rather than an error, whether deploy files are written, and the
+    versions it converts with (this package, pySigma, the backends, digests of the pipelines).
+
+    Two builds into one folder with equal options make the same files from the same rules.
+    ``out`` is where the JSON form is kept, so it is not part of it."""
+
+    sources: tuple[str, ...]
+    out: Path
+    targets: tuple[str, ...]
+    pipelines: tuple[str, ...] = ()
+    allow_unsupported: bool = False
+    deploy: bool = False
+    versions: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def create(
+        cls,
+        sources: Sequence[str | Path],
+        out: str | Path,
+        targets: Sequence[str] | None = None,
+        pipelines: Sequence[str | Path] = (),
+        *,
+        allow_unsupported: bool = False,
+        deploy: bool = False,
+    ) -> BuildOptions:
+        """The options of a build run now: every target when none is given, and the versions
+        installed (which reads the pipeline files; an unknown target raises TargetError)."""
+        target_ids = tuple(targets or TARGETS)
+        return cls(
+            sources=tuple(map(str, sources)),
+            out=Path(out),
+            targets=target_ids,
+            pipelines=tuple(map(str, pipelines)),
+            allow_unsupported=allow_unsupported,
+            deploy=deploy,
+            versions=build_versions(target_ids, pipelines),
+        )
+
+    def converts_as(self, other: BuildOptions) -> bool:
+        """Whether each rule converts to the same queries under both: the same versions and
+        targets (the user's pipelines count by their contents, in the versions)."""
+        return dict(self.versions) == dict(other.versions) and self.targets == other.targets
+
+    def to_json(self) -> dict[str, Any]:
+        """The options as the manifest lists them, in its order."""
+        return {
+            "versions": dict(self.versions),
+            "sources": list(self.sources),
+            "pipelines": list(self.pipelines),
+            "targets": list(self.targets),
+            "allow_unsupported": self.allow_unsupported,
+            "deploy": self.deploy,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], out: str | Path) -> BuildOptions:
+        """The options from ``to_json``'s object or a manifest (whose other keys are ignored;
+        one written before ``deploy`` existed did not deploy). ValueError names a missing or
+        mistyped key."""
+        versions = data.get("versions")
+        if not isinstance(versions, dict) or not all(
+            isinstance(value, str) for value in versions.values()
+        ):
+            raise ValueError('"versions": not an object of strings')
+        allow_unsupported, deploy = data.get("allow_unsupported"), data.get("deploy", False)
+        if not isinstance(allow_unsupported, bool):
+            raise ValueError('"allow_unsupported": not true or false')
+        if not isinstance(deploy, bool):
+            raise ValueError('"deploy": not true or false')
+        return cls(
+            sources=_strings(data, "sources"),
+            out=Path(out),
+            targets=_strings(data, "targets"),
+            pipelines=_strings(data, "pipelines"),
+            allow_unsupported=allow_unsupported,
+            deploy=deploy,
+            versions=dict(versions),
+        )
+
+
+def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f'"{key}": not a list of strings')
+    return tuple(value)

@@ -1,0 +1,146 @@
+"""The build state, OUT/.sigma-certutil/state.json, and the no-change shortcut it allows.
+
+The state remembers the last build's options, each rule and output file's status (size,
+mtime, ctime, inode, as git's index keeps it) when that build left it, and what the build
+reported. A rebuild reads no file whose status is unchanged, and one that finds every file
+as the state says answers from it without planning anything (``BuildState.untouched``). It
+is only a cache: without it (a fresh clone) the content hashes decide, and a state that
+cannot be read, or is of another format, counts as none.
+
+Also the file status and content hash the build compares files by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sigma_certutil.build.layout import MANIFEST, STATE
+from sigma_certutil.build.options import BuildOptions
+
+if TYPE_CHECKING:
+    from sigma_certutil.build.records import RuleRecord
+    from sigma_certutil.build.writer import Writer
+
+# Raised when the state's layout changes: a state of another format is ignored.
+_STATE_FORMAT = 3
+
+# A file's status as git's index keeps it: size, mtime, ctime, inode.
+Status = list[int]
+
+
+def file_status(path: str | Path) -> Status | None:
+    """A file's status, or None when it cannot be had (no such file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a build reported: how many query files, its errors and skips."""
+
+    outputs: int
+    errors: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """The last build's options, rule and output file statuses and summary (all empty when
+    there is no usable state)."""
+
+    options: BuildOptions | None = None
+    rules: Mapping[str, Status] = field(default_factory=dict)
+    files: Mapping[str, Status] = field(default_factory=dict)
+    summary: Summary | None = None
+
+    @classmethod
+    def read(cls, out_dir: Path) -> BuildState:
+        try:
+            data = json.loads((out_dir / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(data, dict) or data.get("format") != _STATE_FORMAT:
+            return cls()
+        try:
+            rules, files, summary = data["rules"], data["files"], data["summary"]
+            if not isinstance(rules, dict) or not isinstance(files, dict):
+                return cls()
+            outputs, errors, skipped = summary["outputs"], summary["errors"], summary["skipped"]
+            if not (
+                isinstance(outputs, int) and isinstance(errors, list) and isinstance(skipped, list)
+            ):
+                return cls()
+            options = BuildOptions.from_json(data["options"], out_dir)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return cls()
+        return cls(options, rules, files, Summary(outputs, tuple(errors), tuple(skipped)))
+
+    @classmethod
+    def after(
+        cls,
+        options: BuildOptions,
+        files: Sequence[str],
+        statuses: Mapping[str, Status],
+        records: Sequence[RuleRecord],
+        summary: Summary,
+    ) -> BuildState:
+        """The state a build leaves: its rule files' statuses as it read them, and its
+        output files' and the manifest's as it left them."""
+        outputs = {
+            query.path: query.settled.stat
+            for record in records
+            for query in record.queries.values()
+            if query.settled.stat
+        }
+        manifest = file_status(options.out / MANIFEST)
+        if manifest is not None:
+            outputs[MANIFEST] = manifest
+        rules = {source: statuses[source] for source in files if source in statuses}
+        return cls(options, rules, outputs, summary)
+
+    def untouched(self, options: BuildOptions, files: Sequence[str]) -> bool:
+        """Whether nothing the last build read or wrote has changed since: the same options
+        and versions, the same rule files with the status it saw, and every output and the
+        manifest with the status it left them."""
+        if self.summary is None or self.options != options:
+            return False
+        if len(self.rules) != len(files) or any(file_status(s) != self.rules.get(s) for s in files):
+            return False
+        if self.summary.outputs + 1 != len(self.files):
+            return False
+        root = str(options.out)
+        return all(file_status(os.path.join(root, path)) == st for path, st in self.files.items())
+
+    def save(self, writer: Writer, previous: BuildState) -> None:
+        """Keep this state for the next build, unless it is the one already kept."""
+        if self == previous or self.options is None or self.summary is None:
+            return
+        state: dict[str, Any] = {
+            "format": _STATE_FORMAT,
+            "options": self.options.to_json(),
+            "rules": self.rules,
+            "files": self.files,
+            "summary": {
+                "outputs": self.summary.outputs,
+                "errors": list(self.summary.errors),
+                "skipped": list(self.summary.skipped),
+            },
+        }
+        folder = STATE.parent
+        texts = {STATE.name: json.dumps(state, separators=(",", ":"))}
+        if not (self.options.out / folder / ".gitignore").exists():
+            texts = {".gitignore": "# Local build state, not part of the output.\n*\n", **texts}
+        writer.write_cache(folder, texts)

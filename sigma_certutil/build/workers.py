@@ -1,0 +1,182 @@
+"""Converting rule files: the converter a build uses, one rule file to its records, and the
+pool of worker processes (one per core) that do it for large builds.
+
+Each worker builds its backends once, parses each rule once, applies each pipeline step the
+targets share once (conversion/shared.py), and writes the rule's output files itself (through
+the build's writer). pySigma is imported here only when a rule is converted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sigma_certutil.build.layout import query_path
+from sigma_certutil.build.records import QueryFile, RuleRecord
+from sigma_certutil.build.state import file_hash
+from sigma_certutil.build.writer import Writer
+from sigma_certutil.errors import CertutilError, ConversionError
+
+if TYPE_CHECKING:
+    from sigma.rule import SigmaRule
+
+# A rule to each target's query, or the ConversionError that says why there is none.
+RuleConverter = Callable[["SigmaRule"], dict[str, "str | ConversionError"]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs: the targets, the user's pipelines, and the writer that
+    settles the output files."""
+
+    targets: tuple[str, ...]
+    pipelines: tuple[str, ...]
+    writer: Writer
+
+
+def converter(targets: tuple[str, ...], pipelines: tuple[str, ...]) -> RuleConverter:
+    """Shared steps applied once for all targets; with a user's pipeline that defines
+    variables (which every step of a target may read), each target's pipeline on its own
+    copy of the rule."""
+    from sigma_certutil.processing.registry import user_pipeline
+
+    own = [user_pipeline(p) for p in pipelines]
+    if not any(pipeline.vars for pipeline in own):
+        from sigma_certutil.conversion.shared import SharedConverter
+
+        return SharedConverter(targets, pipelines).convert
+    from sigma_certutil.conversion.single import Converter
+
+    # Each target its own pipeline objects: items report to the pipeline they were last
+    # combined into.
+    converters = {
+        target: Converter(target, [user_pipeline(p) for p in pipelines]) for target in targets
+    }
+
+    def convert(rule: SigmaRule) -> dict[str, str | ConversionError]:
+        import pickle
+
+        # Unpickling a copy costs less than parsing the rule again.
+        parsed = pickle.dumps(rule, protocol=pickle.HIGHEST_PROTOCOL)
+        results: dict[str, str | ConversionError] = {}
+        for target, one in converters.items():
+            try:
+                results[target] = one.convert(pickle.loads(parsed), owned=True)
+            except ConversionError as error:
+                results[target] = error
+        return results
+
+    return convert
+
+
+def convert_rule(source: str, stem: str, convert: RuleConverter, writer: Writer) -> RuleRecord:
+    """Convert one rule file to every target and settle its output files. Errors come back in
+    the record, never raised."""
+    from sigma_certutil.rules import rule_document, rule_from_document
+
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return RuleRecord(source, "", error=f"{source}: cannot read: {error.strerror}")
+    record = RuleRecord(source, file_hash(raw))
+    try:
+        text = raw.decode("utf-8")
+        rule = rule_from_document(rule_document(text, path), text, path)
+    except UnicodeDecodeError:
+        record.error = f"{source}: not a text file (invalid UTF-8)"
+        return record
+    except CertutilError as error:
+        record.error = str(error)
+        return record
+    record.rule_id, record.title = str(rule.id or ""), rule.title
+    try:
+        results = convert(rule)
+    except CertutilError as error:
+        record.error = str(error)
+        return record
+    except Exception as error:  # a backend defect on one rule must not stop the build
+        record.error = f"{source}: internal error: {type(error).__name__}: {error}"
+        return record
+    for target, result in results.items():
+        if isinstance(result, ConversionError):
+            record.refused[target] = str(result)
+        else:
+            relative, query = query_path(target, stem), result + "\n"
+            query_file = QueryFile(relative, file_hash(query.encode()), query)
+            query_file.settled = writer.settle(relative, query)
+            record.queries[target] = query_file
+    return record
+
+
+def convert_all(
+    work: list[tuple[str, str]],
+    job: Job,
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[RuleRecord]:
+    """Convert the (rule file, output name) pairs, in worker processes when there are enough
+    of them, in order."""
+    if not work:
+        return
+    workers = min(workers or os.cpu_count() or 1, max(1, len(work) // 8))
+    if workers <= 1:
+        convert = converter(job.targets, job.pipelines)
+        for source, stem in work:
+            yield convert_rule(source, stem, convert, job.writer)
+            if progress:
+                progress(1)
+        return
+    import multiprocessing
+
+    # Small chunks: the last one to finish keeps one core busy alone.
+    size = max(1, min(8, len(work) // (workers * 8)))
+    chunks = [work[i : i + size] for i in range(0, len(work), size)]
+    # Built before the workers start: forked workers have it, pySigma loaded, for free.
+    _start(job)
+    try:
+        with multiprocessing.Pool(workers, _start, (job,)) as pool:
+            for records in pool.imap(_chunk, chunks):
+                yield from records
+                if progress:
+                    progress(len(records))
+    finally:
+        _process.clear()
+
+
+@dataclass
+class _Process:
+    """What a worker process converts with: the job and its converter."""
+
+    job: Job
+    convert: RuleConverter
+
+
+# The one piece of module state in a build. Pool workers run module functions (_start when
+# each begins, _chunk per chunk of rules), which find the job and converter here. The main
+# process sets it just before the pool starts, so forked workers inherit the converter with
+# its backends built and pySigma loaded; workers started otherwise build their own in _start.
+# Emptied when the pool is done; empty outside one.
+_process: list[_Process] = []
+
+
+def _start(job: Job) -> None:
+    """Make this process ready for ``job``: keep the converter it has when it is for the
+    same targets and pipelines."""
+    if _process and (_process[0].job.targets, _process[0].job.pipelines) == (
+        job.targets,
+        job.pipelines,
+    ):
+        _process[0] = _Process(job, _process[0].convert)
+    else:
+        _process[:] = [_Process(job, converter(job.targets, job.pipelines))]
+
+
+def _chunk(chunk: Sequence[tuple[str, str]]) -> list[RuleRecord]:
+    process = _process[0]
+    return [
+        convert_rule(source, stem, process.convert, process.job.writer) for source, stem in chunk
+    ]

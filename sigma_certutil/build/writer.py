@@ -1,0 +1,155 @@
+"""How a build treats OUT: a Writer writes each file whose text changed (whole or not at all)
+and removes the files no rule produces any more, recording what it wrote, removed and left
+unchanged; a CheckWriter writes nothing and records how OUT differs, as unified diffs.
+
+A build is given one or the other (``build(check=True)`` takes the CheckWriter); nothing else
+in it knows whether it is checking. Worker processes get a copy and only ``settle`` files;
+the main process ``note``s what they send back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sigma_certutil.build.state import Status, file_status
+from sigma_certutil.errors import OutputError
+from sigma_certutil.output import write_atomic
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one file: ``unchanged`` or ``written`` (with the status the file has
+    then), or ``differs`` (with the diff, in check mode)."""
+
+    status: str = "unchanged"
+    stat: Status | None = None
+    diff: str = ""
+
+
+UNCHANGED = Settled()
+
+
+class Writer:
+    """Writes OUT's files and records what it did."""
+
+    def __init__(self, out_dir: str | Path) -> None:
+        self.out_dir = Path(out_dir)
+        self._root = str(out_dir)
+        # Folders this build created: no file there to compare with.
+        self._fresh: frozenset[str] = frozenset()
+        self.written: list[str] = []
+        self.unchanged = 0
+        self.removed: list[str] = []
+        self.diffs: dict[str, str] = {}
+
+    def prepare(self, folders: Sequence[str]) -> None:
+        """Make the given folders under OUT. OutputError when one cannot be made or leads out
+        of OUT (names are sanitised; this stops a symbolic link from taking files elsewhere)."""
+        root = self.out_dir.resolve()
+        self._fresh = frozenset(name for name in folders if not (self.out_dir / name).exists())
+        for name in folders:
+            folder = self.out_dir / name
+            self._make_folder(folder)
+            if folder.exists() and not folder.resolve().is_relative_to(root):
+                raise OutputError(f"{folder}: leaves {self.out_dir}")
+
+    def settle(self, relative: str, text: str, *, make_folder: bool = False) -> Settled:
+        """Compare the file at ``relative`` under OUT with ``text`` and write it unless it
+        holds that already. Records nothing (workers call it; see ``note``)."""
+        path = os.path.join(self._root, relative)
+        current: str | None = None
+        if os.path.dirname(relative) not in self._fresh:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    current = handle.read()
+            except (OSError, UnicodeDecodeError):
+                pass
+        if current == text:
+            return Settled("unchanged", file_status(path))
+        return self._differs(path, relative, current, text, make_folder)
+
+    def note(self, relative: str, settled: Settled) -> None:
+        """Record what became of one file."""
+        if settled.status == "written":
+            self.written.append(relative)
+        elif settled.status == "differs":
+            self.diffs[relative] = settled.diff
+        else:
+            self.unchanged += 1
+
+    def write(self, relative: str, text: str) -> None:
+        """Settle one file of the main process (the manifest, a deploy file) and record it."""
+        self.note(relative, self.settle(relative, text, make_folder=True))
+
+    def remove(self, relatives: Iterable[str]) -> None:
+        """Files the last build wrote that no rule produces now. A path that leads out of OUT,
+        or is OUT, is left alone."""
+        root = self.out_dir.resolve()
+        for relative in relatives:
+            path = (self.out_dir / relative).resolve()
+            if path.is_relative_to(root) and path != root:
+                self._remove(path, relative)
+
+    def write_cache(self, folder: Path, texts: Mapping[str, str]) -> None:
+        """Files of a cache folder under OUT, in order, as far as they can be written: a
+        cache is never needed."""
+        try:
+            (self.out_dir / folder).mkdir(exist_ok=True)
+            for name, text in texts.items():
+                write_atomic(self.out_dir / folder / name, text)
+        except (OSError, OutputError):
+            pass
+
+    def _make_folder(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{folder}: cannot create: {error.strerror}") from error
+
+    def _differs(
+        self, path: str, relative: str, current: str | None, text: str, make_folder: bool
+    ) -> Settled:
+        if make_folder:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomic(path, text)
+        return Settled("written", file_status(path))
+
+    def _remove(self, path: Path, relative: str) -> None:
+        path.unlink(missing_ok=True)
+        self.removed.append(relative)
+
+
+class CheckWriter(Writer):
+    """Writes nothing; records each file that would be written or removed, with a diff."""
+
+    def write_cache(self, folder: Path, texts: Mapping[str, str]) -> None:
+        pass
+
+    def _make_folder(self, folder: Path) -> None:
+        pass
+
+    def _differs(
+        self, path: str, relative: str, current: str | None, text: str, make_folder: bool
+    ) -> Settled:
+        return Settled("differs", diff=unified_diff(relative, current, text))
+
+    def _remove(self, path: Path, relative: str) -> None:
+        self.diffs[relative] = f"{relative}: no rule produces this file any more\n"
+
+
+def unified_diff(shown: str, current: str | None, text: str) -> str:
+    """How the file ``shown`` (its text ``current``; None when there is none) differs from
+    ``text``."""
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            (current or "").splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile=f"{shown} (committed)",
+            tofile=f"{shown} (built now)",
+        )
+    )
