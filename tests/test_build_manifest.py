@@ -26,13 +26,13 @@ BUNDLED_RULE = (
 REFUSED_RULE = TESTS / "rules" / "dns_query_paste_site_by_powershell.yml"
 
 
-def _built(tmp_path: Path, **options: bool) -> Path:
+def _built(tmp_path: Path, *, deploy: bool = False) -> Path:
     rules, out = tmp_path / "rules", tmp_path / "out"
     (rules / "nested").mkdir(parents=True)
     shutil.copy(BUNDLED_RULE, rules / "nested" / "certutil.yml")
     shutil.copy(REFUSED_RULE, rules / "paste.yml")
     (rules / "broken.yml").write_text("title: x\ndetection:\n  sel: [\n", encoding="utf-8")
-    build([rules], out, allow_unsupported=True, workers=1, **options)
+    build([rules], out, allow_unsupported=True, workers=1, deploy=deploy)
     return out
 
 

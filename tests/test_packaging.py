@@ -25,6 +25,11 @@ def test_wheel_contains_pipelines_rule_and_types(tmp_path: Path) -> None:
     assert "sigma_certutil/data/sysmon_events.yml" in names
     assert "sigma_certutil/verify/engines/LuceneQueryCheck.java" in names
     assert "sigma_certutil/verify/shapes/ecs_fields.yml" in names
+    # Every module of the package (an ignore pattern such as "build/" once left one out).
+    modules = {
+        path.relative_to(ROOT).as_posix() for path in (ROOT / "sigma_certutil").rglob("*.py")
+    }
+    assert modules <= names, sorted(modules - names)
 
     # Installed from the wheel alone (no source tree on the path), the bundled rule converts.
     target = tmp_path / "site"
