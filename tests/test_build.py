@@ -7,9 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
-from helpers import BUNDLED_RULE, SNAPSHOTS, TEST_RULES, run_cli
+from helpers import BUNDLED_RULE, SNAPSHOTS, TEST_RULES, cli
 
 from sigma_certutil.build import build, safe_stem
+from sigma_certutil.stores import ECS
+from sigma_certutil.targets import TARGETS
 
 
 def _rules(tmp_path: Path) -> Path:
@@ -25,8 +27,7 @@ def test_build_writes_one_file_per_rule_and_target_then_nothing(tmp_path: Path) 
     first = build([rules], out, workers=1)
     assert not first.errors
     assert sorted(first.written) == sorted(
-        [f"{t}/{stem}.{e}" for t, e in (("splunk", "spl"), ("lucene", "lucene"), ("eql", "eql"),
-                                        ("esql", "esql"), ("kusto", "kql"))
+        [f"{target.id}/{stem}.{target.extension}" for target in TARGETS.values()
          for stem in ("certutil", "net_connection_inbound_smb_to_user_binary")]
         + ["manifest.json"]
     )  # fmt: skip
@@ -62,23 +63,23 @@ def test_removed_rule_removes_its_outputs(tmp_path: Path) -> None:
 def test_one_bad_rule_is_listed_and_the_rest_is_built(tmp_path: Path) -> None:
     rules, out = _rules(tmp_path), tmp_path / "out"
     (rules / "broken.yml").write_text("title: x\ndetection:\n  sel: [\n", encoding="utf-8")
-    result = run_cli("build", str(rules), "-o", str(out), "-q")
-    assert result.returncode == 1
+    result = cli("build", str(rules), "-o", str(out), "-q")
+    assert result.code == 1
     assert result.stderr.startswith(f"sigma-certutil: error: {rules / 'broken.yml'}:")
     assert (out / "kusto" / "certutil.kql").exists()
 
 
 def test_check_reports_drift_and_update_fixes_it(tmp_path: Path) -> None:
     rules, out = _rules(tmp_path), tmp_path / "out"
-    assert run_cli("build", str(rules), "-o", str(out), "-q").returncode == 0
-    assert run_cli("check", str(out), "-q").returncode == 0
+    assert cli("build", str(rules), "-o", str(out), "-q").code == 0
+    assert cli("check", str(out), "-q").code == 0
     query = out / "splunk" / "certutil.spl"
     query.write_text("edited by hand\n", encoding="utf-8")
-    drift = run_cli("check", str(out), "-q")
-    assert drift.returncode == 1
+    drift = cli("check", str(out), "-q")
+    assert drift.code == 1
     assert "--- splunk/certutil.spl (committed)" in drift.stdout
     assert "-edited by hand" in drift.stdout
-    assert run_cli("check", str(out), "--update", "-q").returncode == 0
+    assert cli("check", str(out), "--update", "-q").code == 0
     assert query.read_text(encoding="utf-8").startswith('source="XmlWinEventLog:')
 
 
@@ -120,7 +121,7 @@ def test_deploy_writes_the_vendor_files_and_nothing_twice(tmp_path: Path) -> Non
     assert "[Uncommon Network Connection Initiated By Certutil.EXE]" in (
         deploy / "savedsearches.conf"
     ).read_text(encoding="utf-8")
-    for target in ("eql", "lucene", "esql"):
+    for target in (t.id for t in TARGETS.values() if t.store is ECS):
         lines = (deploy / f"elastic-{target}.ndjson").read_text(encoding="utf-8").splitlines()
         rule_ids = [json.loads(line)["rule_id"] for line in lines]
         assert "0dba975d-a193-4ed1-a067-424df57570d1" in rule_ids

@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from helpers import SHARED, SNAPSHOTS, golden_rules, require_engine
+from helpers import SHARED, SNAPSHOTS, golden_rules, require_engine, shared_path
 from regression import _is_sysmon_rule, regressions
 
 from sigma_certutil import TARGETS, ConversionError, convert, load_rule
@@ -21,8 +21,6 @@ from sigma_certutil.verify.events import SysmonEvent
 
 # The targets with an engine (their rows name one).
 EXECUTABLE = [target.id for target in TARGETS.values() if target.engine is not None]
-
-WINDOWS_RULES = SHARED / "data" / "sigmahq" / "rules" / "windows"
 
 
 def _one_at_a_time(rule_file: Path) -> dict[str, str]:
@@ -68,9 +66,10 @@ def test_golden_rules_build_as_their_golden_files(tmp_path: Path) -> None:
                 assert built[target] + "\n" == golden.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not WINDOWS_RULES.is_dir(), reason=f"no SigmaHQ rules under {SHARED}")
+@pytest.mark.shared
 def test_a_sample_of_sigmahq_builds_as_one_rule_at_a_time(tmp_path: Path) -> None:
-    rules = sorted(WINDOWS_RULES.rglob("*.yml"))[::15]  # every folder, ~160 rules
+    windows_rules = shared_path("data", "sigmahq", "rules", "windows")
+    rules = sorted(windows_rules.rglob("*.yml"))[::15]  # every folder, ~160 rules
     _build_in_workers(rules, tmp_path / "out")
     differ = [
         rule_file.name
@@ -81,8 +80,7 @@ def test_a_sample_of_sigmahq_builds_as_one_rule_at_a_time(tmp_path: Path) -> Non
 
 
 def _regression_sample() -> list[tuple[Path, list[SysmonEvent]]]:
-    if not (SHARED / "data" / "sigmahq" / "regression_data").is_dir():
-        return []
+    shared_path("data", "sigmahq", "regression_data")  # skips (fails under CI) without it
     by_folder: dict[str, list[tuple[Path, list[SysmonEvent]]]] = defaultdict(list)
     for case in regressions(SHARED):
         if _is_sysmon_rule(case.rule):
@@ -91,7 +89,8 @@ def _regression_sample() -> list[tuple[Path, list[SysmonEvent]]]:
     return [cases[0] for cases in by_folder.values()][:6]
 
 
-@pytest.mark.skipif(not _regression_sample(), reason=f"no SigmaHQ regression data under {SHARED}")
+@pytest.mark.shared
+@pytest.mark.engine
 def test_verify_verdicts_are_those_of_the_built_queries(tmp_path: Path) -> None:
     for target in EXECUTABLE:
         require_engine(unavailable(target))
