@@ -1,0 +1,89 @@
+"""`build` and `check`: a rule folder to query files and a manifest, and the drift check."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+from sigma_certutil.cli.common import (
+    EXIT_CONVERSION,
+    EXIT_OK,
+    chosen_targets,
+    print_error,
+)
+
+
+def _run_build(
+    sources: Sequence[str],
+    out: str,
+    targets: Sequence[str] | None,
+    pipelines: Sequence[str],
+    *,
+    allow_unsupported: bool,
+    check: bool,
+    deploy: bool,
+    jobs: int | None,
+    quiet: bool,
+) -> int:
+    from sigma_certutil.build import build, terminal_progress
+
+    progress = None if quiet or not sys.stderr.isatty() else terminal_progress
+    result = build(
+        sources,
+        out,
+        chosen_targets(targets),
+        pipelines,
+        allow_unsupported=allow_unsupported,
+        check=check,
+        deploy=deploy,
+        workers=jobs,
+        progress=progress,
+    )
+    for diff in result.diffs.values():
+        sys.stdout.write(diff)
+    for error in result.errors:
+        print_error(error)
+    if not quiet:
+        sys.stderr.write(
+            f"{result.query_count} queries: {len(result.written)} written, "
+            f"{result.unchanged} unchanged, {len(result.removed)} removed, "
+            f"{len(result.skipped)} skipped, {len(result.errors)} errors"
+            + (f", {len(result.diffs)} differ" if check else "")
+            + "\n"
+        )
+    return EXIT_CONVERSION if result.failed or result.diffs else EXIT_OK
+
+
+def build_command(args: argparse.Namespace) -> int:
+    return _run_build(
+        args.sources,
+        args.output,
+        args.targets,
+        args.pipelines,
+        allow_unsupported=args.allow_unsupported,
+        check=args.check,
+        deploy=args.deploy,
+        jobs=args.jobs,
+        quiet=args.quiet,
+    )
+
+
+def check_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.build import Manifest
+
+    options = Manifest.read(args.output).options
+    return _run_build(
+        options.sources,
+        args.output,
+        options.targets,
+        options.pipelines,
+        allow_unsupported=options.allow_unsupported,
+        check=not args.update,
+        deploy=options.deploy,
+        jobs=None,
+        quiet=args.quiet,
+    )

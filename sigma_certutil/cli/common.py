@@ -1,0 +1,66 @@
+"""What every command shares: exit codes, target and rule arguments, error lines."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sigma_certutil.errors import (
+    CertutilError,
+    InputError,
+    RuleError,
+)
+from sigma_certutil.targets import TARGETS, get_target
+
+if TYPE_CHECKING:
+    from sigma.rule import SigmaRule
+
+
+# Commands import what they use (pySigma above all) when they run: `build` with nothing to
+# convert, `targets` and `--help` start without it.
+
+EXIT_OK = 0
+EXIT_CONVERSION = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+PROG = "sigma-certutil"
+BUNDLED = "bundled"
+
+
+def chosen_targets(requested: Sequence[str] | None) -> list[str]:
+    if not requested:
+        return list(TARGETS)
+    ids: list[str] = []
+    for item in requested:
+        for target_id in filter(None, (part.strip() for part in item.split(","))):
+            get_target(target_id)
+            if target_id not in ids:
+                ids.append(target_id)
+    return ids
+
+
+def load_rules(paths: Sequence[str], errors: list[CertutilError]) -> list[tuple[str, SigmaRule]]:
+    from sigma_certutil.rules import load_bundled_rule, load_rule
+
+    if not paths:
+        return [(BUNDLED, load_bundled_rule())]
+    rules = []
+    for path in paths:
+        try:
+            rules.append((path, load_rule(path)))
+        except RuleError as error:
+            errors.append(error)
+    return rules
+
+
+def exit_code(errors: Sequence[CertutilError]) -> int:
+    if any(isinstance(error, InputError) for error in errors):
+        return EXIT_USAGE
+    return EXIT_CONVERSION if errors else EXIT_OK
+
+
+def print_error(error: BaseException | str) -> None:
+    message = " ".join(str(error).split())
+    sys.stderr.write(f"{PROG}: error: {message}\n")

@@ -1,0 +1,124 @@
+"""`convert` and `fields`: each rule's query per target, and where each field lands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sigma_certutil.errors import (
+    CertutilError,
+    ConversionError,
+    OutputError,
+)
+from sigma_certutil.output import write_atomic
+from sigma_certutil.targets import TARGETS
+
+if TYPE_CHECKING:
+    from sigma.rule import SigmaRule
+
+    from sigma_certutil.fields import FieldRoute
+from sigma_certutil.cli.common import (
+    chosen_targets,
+    exit_code,
+    load_rules,
+    print_error,
+)
+
+
+@dataclass(frozen=True)
+class _Converted:
+    rule: str
+    sigma: SigmaRule
+    target: str
+    query: str
+
+
+def convert_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.conversion.single import convert
+
+    target_ids = chosen_targets(args.targets)
+    converted: list[_Converted] = []
+    errors: list[CertutilError] = []
+    for source, rule in load_rules(args.rules, errors):
+        for target_id in target_ids:
+            try:
+                converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
+            except ConversionError as error:
+                errors.append(error)
+    for failure in errors:
+        print_error(failure)
+
+    if args.json:
+        text = json.dumps([_as_json(item) for item in converted], indent=2) + "\n"
+    elif len(target_ids) == 1:
+        text = "\n\n".join(item.query for item in converted) + ("\n" if converted else "")
+    else:
+        text = _readable(converted)
+    if args.output:
+        if errors:
+            print_error(OutputError(f"{args.output}: not written because of the errors above"))
+        else:
+            write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+
+    return exit_code(errors)
+
+
+def _as_json(item: _Converted) -> dict[str, str]:
+    return {
+        "rule": item.rule,
+        "id": str(item.sigma.id) if item.sigma.id else "",
+        "title": item.sigma.title,
+        "target": item.target,
+        "query": item.query,
+    }
+
+
+def _readable(converted: Sequence[_Converted]) -> str:
+    blocks: list[str] = []
+    current_rule = None
+    for item in converted:
+        if item.rule != current_rule:
+            current_rule = item.rule
+            blocks.append(f"# {item.sigma.title}\n# {item.rule} ({item.sigma.id})\n")
+        blocks.append(f"## {item.target}: {TARGETS[item.target].language}\n{item.query}\n")
+    return "\n".join(blocks)
+
+
+def fields_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.fields import field_routes
+
+    target_ids = chosen_targets(args.targets)
+    errors: list[CertutilError] = []
+    found: list[tuple[str, str, FieldRoute]] = []
+    for source, rule in load_rules(args.rules, errors):
+        for target_id in target_ids:
+            try:
+                found.extend((source, target_id, route) for route in field_routes(rule, target_id))
+            except ConversionError as error:
+                errors.append(error)
+    for failure in errors:
+        print_error(failure)
+    if args.json:
+        rows = [
+            {
+                "rule": source,
+                "target": target_id,
+                "field": route.field,
+                "target_fields": list(route.target_fields),
+                "steps": list(route.steps),
+            }
+            for source, target_id, route in found
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for source, target_id, route in found:
+            landed = ", ".join(route.target_fields) or "(dropped)"
+            steps = ", ".join(route.steps) or "unchanged"
+            sys.stdout.write(f"{source}\t{target_id}\t{route.field} -> {landed}\t[{steps}]\n")
+    return exit_code(errors)

@@ -1,0 +1,32 @@
+"""`explain`: the rule card."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from sigma_certutil.output import write_atomic
+
+if TYPE_CHECKING:
+    pass
+from sigma_certutil.cli.common import (
+    EXIT_OK,
+)
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sigma_certutil.card_formats import FORMATS
+    from sigma_certutil.rule_card import explain
+    from sigma_certutil.rules import load_rule
+
+    rule = load_rule(args.rule) if args.rule else None
+    card = explain(rule, corpus=Path(args.corpus) if args.corpus else None)
+    output = FORMATS[args.format](card)
+    if args.output:
+        write_atomic(args.output, output)
+    else:
+        sys.stdout.write(output)
+    return EXIT_OK

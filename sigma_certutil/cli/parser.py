@@ -1,0 +1,169 @@
+"""The argument parser: one subcommand per command module."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, NoReturn
+
+from sigma_certutil.targets import TARGETS
+from sigma_certutil.versions import installed_versions
+
+if TYPE_CHECKING:
+    pass
+from sigma_certutil.cli.build import build_command, check_command
+from sigma_certutil.cli.common import (
+    EXIT_USAGE,
+    PROG,
+)
+from sigma_certutil.cli.convert import convert_command, fields_command
+from sigma_certutil.cli.explain import explain_command
+from sigma_certutil.cli.targets import targets_command
+from sigma_certutil.cli.verify import verify_command
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see '{PROG} --help')\n")
+
+
+def _package_version() -> str:
+    return installed_versions(["sigma-certutil"])["sigma-certutil"]
+
+
+def _targets_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        dest="targets",
+        metavar="TARGET",
+        help=f"target id, repeatable or comma-separated ({', '.join(TARGETS)}); default: all",
+    )
+
+
+def _rules_and_targets(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "rules", nargs="*", metavar="RULE.yml", help="Sigma rule files (default: the bundled rule)"
+    )
+    _targets_option(command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Convert Sigma rules to Splunk, Elastic and Defender XDR queries.",
+        epilog="Exit codes: 0 ok, 1 a rule could not be converted, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    convert_cmd = commands.add_parser(
+        "convert",
+        help="convert rules (the bundled certutil rule when none is given)",
+        description="Convert Sigma rules to each target's query. With one target only the "
+        "queries are printed.",
+    )
+    _rules_and_targets(convert_cmd)
+    convert_cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON array of {rule, id, title, target, query}",
+    )
+    convert_cmd.add_argument(
+        "-o", "--output", metavar="FILE", help="write the output to FILE (whole or not at all)"
+    )
+    convert_cmd.set_defaults(handler=convert_command)
+
+    fields_cmd = commands.add_parser(
+        "fields",
+        help="show where each field of a rule lands in a target, and which pipeline steps did it",
+    )
+    _rules_and_targets(fields_cmd)
+    fields_cmd.add_argument("--json", action="store_true", help="print JSON")
+    fields_cmd.set_defaults(handler=fields_command)
+
+    verify_cmd = commands.add_parser(
+        "verify",
+        help="run each target's query on its engine over Sysmon events, beside the Sigma reference",
+        description="Run each target's query on its real engine over raw Sysmon events, stored "
+        "as each target's ingest stores them, and compare the matched events with the Sigma "
+        "reference (the rule on the raw fields). Exit 1 when a target disagrees.",
+    )
+    _rules_and_targets(verify_cmd)
+    verify_cmd.add_argument(
+        "--events",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="SigmaHQ regression JSON ({Event: {System, EventData}}) or JSON lines of EventData "
+        "fields with EventID",
+    )
+    verify_cmd.add_argument("--json", action="store_true", help="print JSON")
+    verify_cmd.set_defaults(handler=verify_command)
+
+    build_cmd = commands.add_parser(
+        "build",
+        help="build rule folders into one query file per rule and target, with a manifest",
+    )
+    build_cmd.add_argument("sources", nargs="+", metavar="RULES", help="rule folders or files")
+    build_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
+    _targets_option(build_cmd)
+    build_cmd.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
+    )  # fmt: skip
+    build_cmd.add_argument(
+        "--allow-unsupported", action="store_true",
+        help="a rule a target cannot express is skipped for that target, not an error",
+    )  # fmt: skip
+    build_cmd.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 with a diff when OUT differs"
+    )
+    build_cmd.add_argument(
+        "--deploy",
+        action="store_true",
+        help="also write OUT/deploy/: savedsearches.conf, Kibana rule NDJSON, Sentinel YAML",
+    )
+    build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: CPUs)")
+    build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build_cmd.set_defaults(handler=build_command)
+
+    check_cmd = commands.add_parser(
+        "check", help="exit 1 with a diff when OUT differs from what its rules build now"
+    )
+    check_cmd.add_argument("output", metavar="OUT")
+    check_cmd.add_argument("--update", action="store_true", help="rewrite OUT instead")
+    check_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    check_cmd.set_defaults(handler=check_command)
+
+    explain_cmd = commands.add_parser(
+        "explain",
+        help="the rule card: ATT&CK, event coverage, stages, predicates and indicators",
+    )
+    explain_cmd.add_argument(
+        "rule", nargs="?", metavar="RULE.yml", help="default: the bundled rule"
+    )
+    explain_cmd.add_argument(
+        "--corpus", metavar="DIR", help="count each indicator over the rules under DIR"
+    )
+    explain_cmd.add_argument("--format", choices=("md", "json", "html"), default="md")
+    explain_cmd.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    explain_cmd.set_defaults(handler=explain_command)
+
+    targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
+    _targets_option(targets_cmd)
+    targets_cmd.add_argument(
+        "--steps",
+        action="store_true",
+        help="also show each target's processing steps in the order they apply "
+        "(priority, name, where it is defined)",
+    )
+    targets_cmd.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="with --steps: place your own pySigma pipeline among the steps (repeatable)",
+    )  # fmt: skip
+    targets_cmd.add_argument("--json", action="store_true", help="print JSON")
+    targets_cmd.set_defaults(handler=targets_command)
+    return parser
