@@ -34,7 +34,10 @@ from sigma.exceptions import SigmaError
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.tracking import FieldMappingTracking
-from sigma.processing.transformations import ChangeLogsourceTransformation
+from sigma.processing.transformations import (
+    ChangeLogsourceTransformation,
+    NestedProcessingTransformation,
+)
 from sigma.rule import SigmaRule
 
 from sigma_certutil.conversion.single import one_query, refusal
@@ -67,9 +70,11 @@ class _Step(ProcessingPipeline):
     Most items apply to some log sources only (one item per Sysmon category). Whether an
     item whose rule conditions are all log-source conditions applies follows from the rule's
     log source, and that log source from the one the step started with, as long as only such
-    items change it. After the first rule of a log source, the step runs those items that
-    applied then, and the others (conditions on the rule's content), and skips the condition
-    checks of the rest, a fifth of the time the steps took."""
+    items change it: a step with a change_logsource item on other conditions, or with a nest
+    item (whose inner items may change it on any condition), checks every item. After the
+    first rule of a log source, the step runs those items that applied then, and the others
+    (conditions on the rule's content), and skips the condition checks of the rest, a fifth
+    of the time the steps took."""
 
     sorted_by_logsource: bool
     # Per log source the step started with: the items to run.
@@ -112,14 +117,18 @@ def _by_logsource(item: ProcessingItem) -> bool:
     return all(isinstance(condition, LogsourceCondition) for condition in found)
 
 
+def _changes_logsource_on_content(item: ProcessingItem) -> bool:
+    """The item may change the rule's log source on something other than the log source."""
+    transformation = item.transformation
+    if isinstance(transformation, NestedProcessingTransformation):
+        return True
+    return isinstance(transformation, ChangeLogsourceTransformation) and not _by_logsource(item)
+
+
 def _step(pipeline: ProcessingPipeline) -> _Step:
     step = _own(pipeline, _Step)
     assert isinstance(step, _Step)
-    step.sorted_by_logsource = not any(
-        isinstance(item.transformation, ChangeLogsourceTransformation)
-        for item in step.items
-        if not _by_logsource(item)
-    )
+    step.sorted_by_logsource = not any(_changes_logsource_on_content(i) for i in step.items)
     step.by_logsource = {}
     step.by_logsource_item = [_by_logsource(item) for item in step.items]
     return step
