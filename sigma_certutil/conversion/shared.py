@@ -8,13 +8,24 @@ on the way down, the rule is copied where the targets part, and each backend con
 whose steps are all applied, taking over what they tracked (pipeline state, applied items,
 field mappings). The queries are those of each target's own conversion (a test compares them).
 
-Steps see their own pipeline variables only, not those of every pipeline of the target; the
-project's steps have none, and a build with a user's pipeline that has some converts target
-by target instead (sigma_certutil.build).
+Steps see their own pipeline variables only, not those of every pipeline of the target nor
+the backend's (``backend``, ``output_format``); the project's steps have none, and a build
+with a user's pipeline that has some converts target by target instead (sigma_certutil.build).
+
+This is the only module that relies on pySigma internals: ProcessingPipeline._clear_pipeline;
+the tracking attributes ProcessingPipeline.apply resets (applied, applied_ids,
+field_name_applied_ids, field_mappings, state), assigned here; SigmaCondition.parse and its
+postprocess argument (overridden), and ConditionIdentifier's args (renamed); the names
+add_condition gives its detections (_GENERATED); a backend's last_processing_pipeline, whose
+apply and state its convert_rule uses for ConversionState. check_pysigma_internals, run by
+every SharedConverter, raises PySigmaInternalsError naming the one that changed;
+tests/test_conversion_shared.py tests it, and compares this module's queries and refusals
+with those of sigma_certutil.conversion.single.
 """
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import re
 from collections import defaultdict
@@ -30,18 +41,21 @@ from sigma.conditions import (
     ConditionValueExpression,
     SigmaCondition,
 )
+from sigma.conversion.base import Backend
+from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaError
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.tracking import FieldMappingTracking
 from sigma.processing.transformations import (
+    AddConditionTransformation,
     ChangeLogsourceTransformation,
     NestedProcessingTransformation,
 )
 from sigma.rule import SigmaRule
 
 from sigma_certutil.conversion.single import one_query, refusal
-from sigma_certutil.errors import ConversionError
+from sigma_certutil.errors import ConversionError, PySigmaInternalsError
 from sigma_certutil.processing.registry import target_pipeline, target_steps, user_pipeline
 from sigma_certutil.targets import get_target
 
@@ -207,6 +221,104 @@ class _UnpickledCondition(SigmaCondition):
         return parsed.postprocess(self.detections, source=self.source) if postprocess else parsed
 
 
+# The tracking attributes of a pipeline (Tracking), with the types pySigma gives them.
+_TRACKED: tuple[tuple[str, type], ...] = (
+    ("applied", list),
+    ("applied_ids", set),
+    ("field_name_applied_ids", dict),
+    ("field_mappings", FieldMappingTracking),
+    ("state", dict),
+)
+
+
+def check_pysigma_internals() -> None:
+    """PySigmaInternalsError, naming it, when a pySigma internal this module relies on is
+    missing or no longer has the shape it had (the module docstring lists them)."""
+    changed = _changed_internal()
+    if changed is not None:
+        from importlib.metadata import version
+
+        raise PySigmaInternalsError(*changed, version("pysigma"))
+
+
+def _parameters(function: object) -> set[str]:
+    try:
+        return set(inspect.signature(function).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return set()
+
+
+def _changed_internal() -> tuple[str, str] | None:
+    """The internal that changed and how, or None."""
+    if not callable(getattr(ProcessingPipeline, "_clear_pipeline", None)):
+        return "ProcessingPipeline._clear_pipeline", "is missing or not callable"
+    fresh = ProcessingPipeline()
+    fresh._clear_pipeline()
+    for name, kind in _TRACKED:
+        value = getattr(fresh, name, None)
+        if not isinstance(value, kind):
+            found = type(value).__name__
+            return (
+                f"ProcessingPipeline.{name}",
+                f"is {found} on a new pipeline, not {kind.__name__}",
+            )
+    if "postprocess" not in _parameters(SigmaCondition.parse):
+        return "SigmaCondition.parse", "takes no postprocess argument"
+    if not isinstance(inspect.getattr_static(SigmaCondition, "parsed", None), property):
+        return "SigmaCondition.parsed", "is not a property"
+    if "processing_state" not in _parameters(ConversionState):
+        return "ConversionState", "takes no processing_state"
+    if "last_processing_pipeline" not in getattr(Backend, "__annotations__", {}):
+        return "Backend.last_processing_pipeline", "is not declared"
+    if not callable(getattr(Backend, "init_processing_pipeline", None)):
+        return "Backend.init_processing_pipeline", "is missing or not callable"
+    return _changed_condition_names()
+
+
+def _identifiers(item: object) -> set[str]:
+    if isinstance(item, ConditionIdentifier):
+        return {item.identifier}
+    return {
+        n
+        for a in getattr(item, "args", ())
+        if isinstance(a, ConditionItem)
+        for n in _identifiers(a)
+    }
+
+
+def _changed_condition_names() -> tuple[str, str] | None:
+    """add_condition applied to a small rule: the detection it adds has a name _GENERATED
+    matches, which the condition names, and _UnpickledCondition parses back to that name."""
+    internal = "AddConditionTransformation.name"
+    try:
+        rule = SigmaRule.from_dict(
+            {
+                "title": "pySigma internals",
+                "logsource": {"category": "test"},
+                "detection": {"selection": {"field": "value"}, "condition": "selection"},
+            }
+        )
+        transformation = AddConditionTransformation(conditions={"added": "value"})
+        ProcessingPipeline(items=[ProcessingItem(transformation, identifier="check")]).apply(rule)
+        added = [name for name in rule.detection.detections if name != "selection"]
+        condition = rule.detection.parsed_condition[0].condition
+        detections = rule.detection.parsed_condition[0].detections
+    except Exception as error:  # any failure is the change this reports
+        return internal, f"cannot be applied to a rule: {type(error).__name__}: {error}"
+    if len(added) != 1 or not _GENERATED.fullmatch(added[0]):
+        return internal, f"gave the detections {added}, not one named _cond_ and ten letters"
+    if _GENERATED.findall(condition) != added:
+        return internal, f"is not what the condition {condition!r} names"
+    internal = "ConditionIdentifier.args"
+    try:
+        tree = _UnpickledCondition(condition, detections).parse(postprocess=False)
+    except Exception as error:  # any failure is the change this reports
+        return internal, f"cannot be renamed in a parse tree: {type(error).__name__}: {error}"
+    if _identifiers(tree) != {added[0], "selection"}:
+        return internal, f"gave the identifiers {sorted(_identifiers(tree))} for {condition!r}"
+    return None
+
+
 class _Node:
     def __init__(self, step: _Step | None) -> None:
         self.step = step
@@ -222,6 +334,7 @@ class SharedConverter:
 
     def __init__(self, targets: Sequence[str], pipelines: Sequence[str | Path] = ()) -> None:
         """``pipelines``: the user's own pipeline files, joining each target's by priority."""
+        check_pysigma_internals()
         self.targets = list(targets)
         self.root = _Node(None)
         self.backends = {}
