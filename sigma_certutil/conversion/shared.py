@@ -12,15 +12,14 @@ Steps see their own pipeline variables only, not those of every pipeline of the 
 the backend's (``backend``, ``output_format``); the project's steps have none, and a build
 with a user's pipeline that has some converts target by target instead (sigma_certutil.build).
 
-This is the only module that relies on pySigma internals: ProcessingPipeline._clear_pipeline;
+This is the only module that relies on pySigma internals: ProcessingPipeline._clear_pipeline,
 the tracking attributes ProcessingPipeline.apply resets (applied, applied_ids,
-field_name_applied_ids, field_mappings, state), assigned here; SigmaCondition.parse and its
-postprocess argument (overridden), and ConditionIdentifier's args (renamed); the names
-add_condition gives its detections (_GENERATED); a backend's last_processing_pipeline, whose
-apply and state its convert_rule uses for ConversionState. check_pysigma_internals, run by
-every SharedConverter, raises PySigmaInternalsError naming the one that changed;
-tests/test_conversion_shared.py tests it, and compares this module's queries and refusals
-with those of sigma_certutil.conversion.single.
+field_name_applied_ids, field_mappings, state), SigmaCondition.parse with its postprocess
+argument, ConditionIdentifier's identifier and args, the _cond_ names add_condition gives its
+detections, and the backend's last_processing_pipeline that convert_rule applies and hands to
+ConversionState. check_pysigma_internals (run by every SharedConverter) raises
+PySigmaInternalsError naming the one that changed; tests/test_conversion_shared.py tests it
+and compares this module's results with sigma_certutil.conversion.single's.
 """
 
 from __future__ import annotations
@@ -309,13 +308,15 @@ def _changed_condition_names() -> tuple[str, str] | None:
         return internal, f"gave the detections {added}, not one named _cond_ and ten letters"
     if _GENERATED.findall(condition) != added:
         return internal, f"is not what the condition {condition!r} names"
-    internal = "ConditionIdentifier.args"
+    internal = "ConditionIdentifier"
     try:
         tree = _UnpickledCondition(condition, detections).parse(postprocess=False)
     except Exception as error:  # any failure is the change this reports
-        return internal, f"cannot be renamed in a parse tree: {type(error).__name__}: {error}"
+        problem = f"{type(error).__name__}: {error}"
+        return internal, f"(identifier, args) cannot be renamed in a parse tree: {problem}"
     if _identifiers(tree) != {added[0], "selection"}:
-        return internal, f"gave the identifiers {sorted(_identifiers(tree))} for {condition!r}"
+        found = sorted(_identifiers(tree))
+        return internal, f"(identifier, args) gave the identifiers {found} for {condition!r}"
     return None
 
 
