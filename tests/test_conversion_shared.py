@@ -145,11 +145,20 @@ def test_the_same_rule_twice_converts_the_same(every_target: SharedConverter) ->
 # Users' pipelines that change the log source ----------------------------------------------
 
 # Among the shared Sysmon steps (after pySigma's at 10, before the field check at 12), on the
-# log source: remote threads become process accesses, whose new items then apply.
+# log source: remote threads become process accesses, whose new items then apply; DNS queries
+# become network connections, which the field check then refuses for every target.
 ON_LOGSOURCE = r"""
 name: remote threads as process access
 priority: 11
 transformations:
+  - id: dns_as_network
+    type: change_logsource
+    category: network_connection
+    product: windows
+    service: sysmon
+    rule_conditions:
+      - type: logsource
+        category: dns_query
   - id: thread_as_access
     type: change_logsource
     category: process_access
@@ -271,6 +280,9 @@ def test_pipelines_that_change_the_log_source(tmp_path: Path, case: str) -> None
     # The pipelines change the conversion of the moved rule and leave others as they were.
     assert expected[moved] != _alone(moved)
     assert any(expected[f] == _alone(f) for f in GOLDEN_RULES)
+    if case == "on_logsource":
+        refused = expected[_BY_NAME["dns_query_paste_site_by_powershell.yml"]]
+        assert all(isinstance(result, tuple) for result in refused.values()), refused
     converter = SharedConverter(list(TARGETS), pipelines)
     for rule_file in [*GOLDEN_RULES, *reversed(GOLDEN_RULES), *GOLDEN_RULES]:
         assert _together(converter, rule_file) == expected[rule_file], rule_file.name
