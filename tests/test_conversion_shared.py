@@ -333,6 +333,7 @@ transformations:
         category: image_load
 """
 
+# After every step, with query postprocessing (run by each backend's own pipeline).
 LATE_INDEX = r"""
 name: our index
 priority: 40
@@ -341,17 +342,32 @@ transformations:
     type: add_condition
     conditions:
       index: sysmon
+postprocessing:
+  - id: ours
+    type: embed
+    prefix: '('
+    suffix: ') /* ours */'
+    rule_conditions:
+      - type: processing_item_applied
+        processing_item_id: our_index
 """
 
 
-@pytest.mark.parametrize("text", [ADDED_CONDITIONS, LATE_INDEX], ids=["among_steps", "last"])
-def test_added_conditions_convert_the_same_every_time(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [(ADDED_CONDITIONS, 'Computer="ws-*"'), (LATE_INDEX, ") /* ours */")],
+    ids=["among_steps", "last"],
+)
+def test_added_conditions_convert_the_same_every_time(
+    tmp_path: Path, text: str, marker: str
+) -> None:
     """Each converter's add_condition items name their detections at random: the same rule
     twice through one converter, and through a second converter with other names, gives the
     own conversion's queries, those names set aside where they appear."""
     pipeline = _pipeline_file(tmp_path, "added", text)
     expected = {f: _alone(f, [pipeline]) for f in GOLDEN_RULES}
     assert all(expected[f] != _alone(f) for f in GOLDEN_RULES)
+    assert all(marker in str(expected[f]["splunk"]) for f in GOLDEN_RULES)
     first, second = (SharedConverter(list(TARGETS), [pipeline]) for _ in range(2))
     for rule_file in GOLDEN_RULES:
         once = _together(first, rule_file)
@@ -373,7 +389,6 @@ def test_added_condition_names_are_random_and_set_aside(tmp_path: Path) -> None:
         for r in conditions
     ]
     assert len(names[0]) >= 3 and names[0] != names[1]
-    assert 'Computer="ws-*"' in str(_alone(rule_file, [pipeline])["splunk"])
 
 
 # A user's pipeline with variables: the build converts target by target -------------------
