@@ -100,3 +100,22 @@ class DeployError(CertutilError):
 
 class OutputError(CertutilError):
     """An output file could not be written."""
+
+
+class PySigmaInternalsError(CertutilError):
+    """The installed pySigma lacks, or has changed, an internal that the shared-step converter
+    (sigma_certutil.conversion.shared) relies on: ``internal`` names it, ``problem`` says what
+    is wrong, ``version`` is the installed pySigma's."""
+
+    def __init__(self, internal: str, problem: str, version: str) -> None:
+        self.internal = internal
+        self.problem = problem
+        self.version = version
+        super().__init__(
+            f"pySigma {version}: {internal} {problem}; sigma_certutil.conversion.shared relies"
+            " on it (install a pySigma release that pyproject.toml admits)"
+        )
+
+    def __reduce__(self) -> tuple[type[PySigmaInternalsError], tuple[str, str, str]]:
+        # Raised in build workers and sent back to the main process.
+        return (type(self), (self.internal, self.problem, self.version))

@@ -8,13 +8,23 @@ on the way down, the rule is copied where the targets part, and each backend con
 whose steps are all applied, taking over what they tracked (pipeline state, applied items,
 field mappings). The queries are those of each target's own conversion (a test compares them).
 
-Steps see their own pipeline variables only, not those of every pipeline of the target; the
-project's steps have none, and a build with a user's pipeline that has some converts target
-by target instead (sigma_certutil.build).
+Steps see their own pipeline variables only, not those of every pipeline of the target nor
+the backend's (``backend``, ``output_format``); the project's steps have none, and a build
+with a user's pipeline that has some converts target by target instead (sigma_certutil.build).
+
+This is the only module that relies on pySigma internals: ProcessingPipeline._clear_pipeline,
+the tracking attributes ProcessingPipeline.apply resets (applied, applied_ids,
+field_name_applied_ids, field_mappings, state), SigmaCondition.parse with its postprocess
+argument, ConditionIdentifier's identifier and args, the _cond_ names add_condition gives its
+detections, and the backend's last_processing_pipeline that convert_rule applies and hands to
+ConversionState. check_pysigma_internals (run by every SharedConverter) raises
+PySigmaInternalsError naming the one that changed; tests/test_conversion_shared.py tests it
+and compares this module's results with sigma_certutil.conversion.single's.
 """
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import re
 from collections import defaultdict
@@ -30,15 +40,21 @@ from sigma.conditions import (
     ConditionValueExpression,
     SigmaCondition,
 )
+from sigma.conversion.base import Backend
+from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaError
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.tracking import FieldMappingTracking
-from sigma.processing.transformations import ChangeLogsourceTransformation
+from sigma.processing.transformations import (
+    AddConditionTransformation,
+    ChangeLogsourceTransformation,
+    NestedProcessingTransformation,
+)
 from sigma.rule import SigmaRule
 
 from sigma_certutil.conversion.single import one_query, refusal
-from sigma_certutil.errors import ConversionError
+from sigma_certutil.errors import ConversionError, PySigmaInternalsError
 from sigma_certutil.processing.registry import target_pipeline, target_steps, user_pipeline
 from sigma_certutil.targets import get_target
 
@@ -67,9 +83,11 @@ class _Step(ProcessingPipeline):
     Most items apply to some log sources only (one item per Sysmon category). Whether an
     item whose rule conditions are all log-source conditions applies follows from the rule's
     log source, and that log source from the one the step started with, as long as only such
-    items change it. After the first rule of a log source, the step runs those items that
-    applied then, and the others (conditions on the rule's content), and skips the condition
-    checks of the rest, a fifth of the time the steps took."""
+    items change it: a step with a change_logsource item on other conditions, or with a nest
+    item (whose inner items may change it on any condition), checks every item. After the
+    first rule of a log source, the step runs those items that applied then, and the others
+    (conditions on the rule's content), and skips the condition checks of the rest, a fifth
+    of the time the steps took."""
 
     sorted_by_logsource: bool
     # Per log source the step started with: the items to run.
@@ -112,14 +130,18 @@ def _by_logsource(item: ProcessingItem) -> bool:
     return all(isinstance(condition, LogsourceCondition) for condition in found)
 
 
+def _changes_logsource_on_content(item: ProcessingItem) -> bool:
+    """The item may change the rule's log source on something other than the log source."""
+    transformation = item.transformation
+    if isinstance(transformation, NestedProcessingTransformation):
+        return True
+    return isinstance(transformation, ChangeLogsourceTransformation) and not _by_logsource(item)
+
+
 def _step(pipeline: ProcessingPipeline) -> _Step:
     step = _own(pipeline, _Step)
     assert isinstance(step, _Step)
-    step.sorted_by_logsource = not any(
-        isinstance(item.transformation, ChangeLogsourceTransformation)
-        for item in step.items
-        if not _by_logsource(item)
-    )
+    step.sorted_by_logsource = not any(_changes_logsource_on_content(i) for i in step.items)
     step.by_logsource = {}
     step.by_logsource_item = [_by_logsource(item) for item in step.items]
     return step
@@ -198,6 +220,106 @@ class _UnpickledCondition(SigmaCondition):
         return parsed.postprocess(self.detections, source=self.source) if postprocess else parsed
 
 
+# The tracking attributes of a pipeline (Tracking), with the types pySigma gives them.
+_TRACKED: tuple[tuple[str, type], ...] = (
+    ("applied", list),
+    ("applied_ids", set),
+    ("field_name_applied_ids", dict),
+    ("field_mappings", FieldMappingTracking),
+    ("state", dict),
+)
+
+
+def check_pysigma_internals() -> None:
+    """PySigmaInternalsError, naming it, when a pySigma internal this module relies on is
+    missing or no longer has the shape it had (the module docstring lists them)."""
+    changed = _changed_internal()
+    if changed is not None:
+        from importlib.metadata import version
+
+        raise PySigmaInternalsError(*changed, version("pysigma"))
+
+
+def _parameters(function: object) -> set[str]:
+    try:
+        return set(inspect.signature(function).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return set()
+
+
+def _changed_internal() -> tuple[str, str] | None:
+    """The internal that changed and how, or None."""
+    if not callable(getattr(ProcessingPipeline, "_clear_pipeline", None)):
+        return "ProcessingPipeline._clear_pipeline", "is missing or not callable"
+    fresh = ProcessingPipeline()
+    fresh._clear_pipeline()
+    for name, kind in _TRACKED:
+        value = getattr(fresh, name, None)
+        if not isinstance(value, kind):
+            found = type(value).__name__
+            return (
+                f"ProcessingPipeline.{name}",
+                f"is {found} on a new pipeline, not {kind.__name__}",
+            )
+    if "postprocess" not in _parameters(SigmaCondition.parse):
+        return "SigmaCondition.parse", "takes no postprocess argument"
+    if not isinstance(inspect.getattr_static(SigmaCondition, "parsed", None), property):
+        return "SigmaCondition.parsed", "is not a property"
+    if "processing_state" not in _parameters(ConversionState):
+        return "ConversionState", "takes no processing_state"
+    if "last_processing_pipeline" not in getattr(Backend, "__annotations__", {}):
+        return "Backend.last_processing_pipeline", "is not declared"
+    if not callable(getattr(Backend, "init_processing_pipeline", None)):
+        return "Backend.init_processing_pipeline", "is missing or not callable"
+    return _changed_condition_names()
+
+
+def _identifiers(item: object) -> set[str]:
+    if isinstance(item, ConditionIdentifier):
+        return {item.identifier}
+    return {
+        n
+        for a in getattr(item, "args", ())
+        if isinstance(a, ConditionItem)
+        for n in _identifiers(a)
+    }
+
+
+def _changed_condition_names() -> tuple[str, str] | None:
+    """add_condition applied to a small rule: the detection it adds has a name _GENERATED
+    matches, which the condition names, and _UnpickledCondition parses back to that name."""
+    internal = "AddConditionTransformation.name"
+    try:
+        rule = SigmaRule.from_dict(
+            {
+                "title": "pySigma internals",
+                "logsource": {"category": "test"},
+                "detection": {"selection": {"field": "value"}, "condition": "selection"},
+            }
+        )
+        transformation = AddConditionTransformation(conditions={"added": "value"})
+        ProcessingPipeline(items=[ProcessingItem(transformation, identifier="check")]).apply(rule)
+        added = [name for name in rule.detection.detections if name != "selection"]
+        condition = rule.detection.parsed_condition[0].condition
+        detections = rule.detection.parsed_condition[0].detections
+    except Exception as error:  # any failure is the change this reports
+        return internal, f"cannot be applied to a rule: {type(error).__name__}: {error}"
+    if len(added) != 1 or not _GENERATED.fullmatch(added[0]):
+        return internal, f"gave the detections {added}, not one named _cond_ and ten letters"
+    if _GENERATED.findall(condition) != added:
+        return internal, f"is not what the condition {condition!r} names"
+    internal = "ConditionIdentifier"
+    try:
+        tree = _UnpickledCondition(condition, detections).parse(postprocess=False)
+    except Exception as error:  # any failure is the change this reports
+        problem = f"{type(error).__name__}: {error}"
+        return internal, f"(identifier, args) cannot be renamed in a parse tree: {problem}"
+    if _identifiers(tree) != {added[0], "selection"}:
+        found = sorted(_identifiers(tree))
+        return internal, f"(identifier, args) gave the identifiers {found} for {condition!r}"
+    return None
+
+
 class _Node:
     def __init__(self, step: _Step | None) -> None:
         self.step = step
@@ -213,6 +335,7 @@ class SharedConverter:
 
     def __init__(self, targets: Sequence[str], pipelines: Sequence[str | Path] = ()) -> None:
         """``pipelines``: the user's own pipeline files, joining each target's by priority."""
+        check_pysigma_internals()
         self.targets = list(targets)
         self.root = _Node(None)
         self.backends = {}
