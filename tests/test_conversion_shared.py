@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ROOT, golden_rules
 from packaging.requirements import Requirement
 from packaging.version import Version
 from sigma.conditions import ConditionIdentifier, SigmaCondition
@@ -38,12 +39,7 @@ from sigma_certutil.processing.registry import user_pipeline
 from sigma_certutil.rules import load_rule
 from sigma_certutil.targets import TARGETS
 
-TESTS = Path(__file__).parent
-ROOT = TESTS.parent
-GOLDEN_RULES = [
-    *sorted((ROOT / "sigma_certutil" / "rules").glob("*.yml")),
-    *sorted((TESTS / "rules").glob("*.yml")),
-]
+GOLDEN_RULES = golden_rules()
 _BY_NAME = {rule_file.name: rule_file for rule_file in GOLDEN_RULES}
 # The names pySigma's add_condition gives the detections it adds: random, so set aside.
 GENERATED = re.compile(r"\b_cond_[a-z]{10}\b")
