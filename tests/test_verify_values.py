@@ -4,11 +4,13 @@ note, never an error."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import cli
 
-from sigma_certutil.verify import SysmonEvent
+from sigma_certutil.verify import SysmonEvent, load_events
 from sigma_certutil.verify.values import shown, sysmon_fields
 
 AS_TEXT = "Sysmon writes every field as text"
@@ -74,3 +76,22 @@ def test_an_event_keeps_its_fields_as_sysmon_writes_them() -> None:
 def test_shown_cuts_long_values() -> None:
     assert shown("x" * 100) == '"' + "x" * 38 + "…"
     assert shown(3.5) == "3.5"
+
+
+def test_the_notes_are_on_stderr_and_the_run_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(
+        '{"EventID": 3, "Image": "C:\\\\x\\\\certutil.exe", "Initiated": true,\n'
+        ' "DestinationPort": [443], "SourcePort": 1e999, "a.b": 1}\n',
+        encoding="utf-8",
+    )
+    [event] = load_events(path)
+    assert event.event == {"Image": r"C:\x\certutil.exe", "Initiated": "true"}
+    result = cli("verify", "--events", str(path), "-t", "splunk")
+    note = "sigma-certutil: note: odd.json#1: field"
+    assert result.stderr.splitlines()[:3] == [
+        f'{note} "DestinationPort" left out: a JSON list; {AS_TEXT}',
+        f'{note} "SourcePort" left out: not a finite number',
+        f'{note} "a.b" left out: not a Sysmon field name (A-Z, 0-9, _)',
+    ]
+    assert "reference  0 of 1 events: -\n" in result.stdout
