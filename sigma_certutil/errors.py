@@ -119,3 +119,17 @@ class PySigmaInternalsError(CertutilError):
     def __reduce__(self) -> tuple[type[PySigmaInternalsError], tuple[str, str, str]]:
         # Raised in build workers and sent back to the main process.
         return (type(self), (self.internal, self.problem, self.version))
+
+
+class MissingDependencyError(CertutilError):
+    """Software a command needs is not installed (exit code 2): ``missing`` names it,
+    ``needed_by`` says what needs it, ``install`` how to install it."""
+
+    def __init__(self, missing: str, needed_by: str, install: str) -> None:
+        self.missing = missing
+        self.needed_by = needed_by
+        self.install = install
+        super().__init__(f"{missing} is not installed; {needed_by} needs it: {install}")
+
+    def __reduce__(self) -> tuple[type[MissingDependencyError], tuple[str, str, str]]:
+        return (type(self), (self.missing, self.needed_by, self.install))

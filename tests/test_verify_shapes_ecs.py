@@ -93,3 +93,32 @@ def test_registry_value_set_document() -> None:
     }
     assert doc["event"]["category"] == ["configuration", "registry"]
     assert doc["winlog"]["event_data"] == {"EventType": "SetValue"}
+
+
+def test_a_number_field_that_is_no_number_is_not_converted() -> None:
+    """Winlogbeat converts the pids and ports to long: a value that is not a whole number of
+    64 bits gives no ECS field (and the raw field is removed as always)."""
+    event = SysmonEvent(
+        "odd",
+        {
+            "ProcessId": "abc",
+            "Image": r"C:\x\certutil.exe",
+            "SourcePort": "443",
+            "DestinationPort": "99999999999999999999",
+            "ParentProcessId": "0x10",
+            "DestinationIp": 3,
+        },
+    )
+    doc = to_ecs(event)
+    assert "pid" not in doc["process"]
+    assert "pid" not in doc["process"].get("parent", {})
+    assert doc["source"] == {"port": 443}
+    assert doc["destination"] == {"ip": "3"}
+    assert "ProcessId" not in doc["winlog"].get("event_data", {})
+
+
+def test_every_value_is_text_as_winlogbeat_reads_it() -> None:
+    event = SysmonEvent("numbers", {"Product": 7, "RuleName": 1.5, "Company": True}, 1)
+    doc = to_ecs(event)
+    assert doc["process"]["pe"] == {"product": "7", "company": "true"}
+    assert doc["rule"] == {"name": "1.5"}

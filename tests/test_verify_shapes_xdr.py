@@ -412,3 +412,32 @@ def test_shapes_do_not_read_the_pipelines(module: str) -> None:
     assert project <= allowed, project - allowed
     text = source.read_text(encoding="utf-8")
     assert not any(name in text for name in ("pipeline_dir", "load_pipeline", "target_pipeline"))
+
+
+def test_numbers_that_are_no_numbers_or_out_of_range_are_empty() -> None:
+    """A number column holds a whole number of its width (int 32, long 64 bits) or nothing."""
+    case = Case(
+        "odd",
+        True,
+        {
+            "ProcessId": "abc",
+            "Image": r"C:\x\certutil.exe",
+            "Initiated": "true",
+            "SourcePort": "443",
+            "DestinationPort": 99999999999,
+            "DestinationIp": 3,
+        },
+    )
+    shaped = to_xdr_row(case)
+    assert shaped is not None
+    table, row = shaped
+    assert table == "DeviceNetworkEvents"
+    assert (row["InitiatingProcessId"], row["LocalPort"], row["RemotePort"]) == (None, 443, None)
+    assert row["RemoteIP"] == "3"
+    process = {"Image": r"C:\x.exe", "ProcessId": "1.5", "LogonId": "0x" + "f" * 17}
+    shaped = to_xdr_row(Case("odd", True, process, 1))
+    assert shaped is not None
+    assert (shaped[1]["ProcessId"], shaped[1]["LogonId"]) == (None, None)
+    shaped = to_xdr_row(Case("hex", True, {**process, "LogonId": "0x3e7"}, 1))
+    assert shaped is not None
+    assert shaped[1]["LogonId"] == 999

@@ -18,7 +18,7 @@ from sigma_certutil.cli.common import (
 from sigma_certutil.cli.convert import convert_command, fields_command
 from sigma_certutil.cli.explain import explain_command
 from sigma_certutil.cli.targets import targets_command
-from sigma_certutil.cli.verify import verify_command
+from sigma_certutil.cli.verify import VERIFY_DESCRIPTION, VERIFY_EXIT_CODES, verify_command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd = commands.add_parser(
         "verify",
         help="run each target's query on its engine over Sysmon events, beside the Sigma reference",
-        description="Run each target's query on its real engine over raw Sysmon events, stored "
-        "as each target's ingest stores them, and compare the matched events with the Sigma "
-        "reference (the rule on the raw fields). Exit 1 when a target disagrees.",
+        description=VERIFY_DESCRIPTION,
+        epilog=VERIFY_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _rules_and_targets(verify_cmd)
     verify_cmd.add_argument(
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="SigmaHQ regression JSON ({Event: {System, EventData}}) or JSON lines of EventData "
-        "fields with EventID",
+        "fields with EventID; UTF-8, at most 64 MiB each",
     )
     verify_cmd.add_argument("--json", action="store_true", help="print JSON")
     verify_cmd.set_defaults(handler=verify_command)

@@ -8,7 +8,9 @@ SQLite backend on the raw fields as the reference. Splunk and ES|QL have no engi
 are reported as "converted, not executed", never as passing.
 
 Needs the optional dependencies: ``pip install 'sigma-certutil[verify]'`` (and a JDK with
-Debian's liblucene8-java for lucene).
+Debian's liblucene8-java for lucene). Without pySigma's SQLite backend nothing can be judged:
+``verify`` raises MissingDependencyError; a target whose engine is missing is reported
+"engine unavailable".
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class Verdict(Enum):
     UNAVAILABLE = "engine unavailable"
     ENGINE_ERROR = "engine error"
 
+    @property
+    def executed(self) -> bool:
+        """The target's query ran on its engine (and agreed, disagreed or failed)."""
+        return self in (Verdict.AGREES, Verdict.DISAGREES, Verdict.ENGINE_ERROR)
+
 
 @dataclass(frozen=True)
 class TargetResult:
@@ -60,14 +67,25 @@ class RuleVerification:
         """A target matched other events than the reference, or its engine failed on it."""
         return any(r.status in (Verdict.DISAGREES, Verdict.ENGINE_ERROR) for r in self.results)
 
+    @property
+    def executed(self) -> bool:
+        """At least one target's query ran on its engine."""
+        return any(r.status.executed for r in self.results)
+
 
 def verify(
     rules: Sequence[SigmaRule], events: Sequence[SysmonEvent], targets: Sequence[str] | None = None
 ) -> list[RuleVerification]:
-    """For each rule: the events the Sigma reference matches, and each target's verdict."""
-    from sigma_certutil.verify.engines import run_target, unavailable
-    from sigma_certutil.verify.reference import reference_matches
+    """For each rule: the events the Sigma reference matches, and each target's verdict.
 
+    Raises MissingDependencyError when the reference cannot run here, ConversionError for a
+    rule the reference cannot express."""
+    from sigma_certutil.verify.engines import run_target, unavailable
+    from sigma_certutil.verify.reference import reference_matches, reference_unavailable
+
+    missing = reference_unavailable()
+    if missing is not None:
+        raise missing
     events = list(events)
     report = []
     for rule in rules:

@@ -111,10 +111,11 @@ def run_kql(
 
 def unavailable() -> str | None:
     """None when the engine can run here, otherwise why not."""
-    import importlib.util
-
-    if importlib.util.find_spec("duckdb_kql") is None:
-        return "duckdb_kql is not installed (pip install 'sigma-certutil[verify]')"
+    try:
+        import duckdb  # noqa: F401
+        import duckdb_kql  # noqa: F401
+    except ImportError as error:
+        return f"{error.name} is not installed (pip install 'sigma-certutil[verify]')"
     return None
 
 

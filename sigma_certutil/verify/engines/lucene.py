@@ -52,13 +52,16 @@ def _lucene_jars() -> list[Path]:
     return jars
 
 
+INSTALL = "a JDK and Debian's liblucene8-java: apt-get install default-jdk-headless liblucene8-java"
+
+
 def lucene_unavailable() -> str | None:
     """None when the harness can run, otherwise a one-line reason."""
     for tool in ("java", "javac"):
         if shutil.which(tool) is None:
-            return f"{tool} is not on PATH (install a JDK, e.g. Debian default-jdk-headless)"
+            return f"{tool} is not on PATH (lucene needs {INSTALL})"
     if not _lucene_jars():
-        return f"Debian package liblucene8-java is not installed (no Lucene 8 jars in {JAR_DIR})"
+        return f"no Lucene 8 jars in {JAR_DIR} (lucene needs {INSTALL})"
     return None
 
 

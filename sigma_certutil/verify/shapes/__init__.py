@@ -9,10 +9,15 @@ wrong mapping cannot check itself:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 CHANNEL = "Microsoft-Windows-Sysmon/Operational"
+_LONG = range(-(2**63), 2**63)
+# Short enough to fit 64 bits (checked after).
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,20}")
+_HEXADECIMAL = re.compile(r"0[xX][0-9A-Fa-f]{1,16}")
 
 
 class ShapedEvent(Protocol):
@@ -28,3 +33,21 @@ class ShapedEvent(Protocol):
 
     @property
     def xdr_action(self) -> str | None: ...
+
+
+def whole_number(value: object, hexadecimal: bool = False) -> int | None:
+    """A Sysmon number field (a process id, a port) as a 64-bit integer: a JSON integer or
+    decimal text (or 0x-hexadecimal text, as Sysmon writes a logon id, when ``hexadecimal``);
+    None when it is not one, as an ingest that converts the field to a number then stores no
+    number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        number = int(value.strip(), 10)
+    elif isinstance(value, str) and hexadecimal and _HEXADECIMAL.fullmatch(value.strip()):
+        number = int(value.strip(), 16)
+    else:
+        return None
+    return number if number in _LONG else None

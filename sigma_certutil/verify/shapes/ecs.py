@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from sigma_certutil.sysmon import sysmon_events
-from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent
+from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent, whole_number
 
 HERE = Path(__file__).resolve().parent
 
@@ -90,8 +90,10 @@ _HIVES = {
 
 
 def to_ecs(case: ShapedEvent) -> dict[str, Any]:
-    """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event."""
-    data = {k: v for k, v in case.event.items() if v not in ("", None, "-")}
+    """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event. Winlogbeat
+    reads EventData as text; a number field that is not a whole number of 64 bits is not
+    converted, so its ECS field is not written (and the raw field is removed as usual)."""
+    data = {k: str(v) for k, v in case.event.items() if v not in ("", None, "-")}
     code = case.event_id
     doc: dict[str, Any] = {}
     _put(doc, "event.code", str(code))
@@ -107,7 +109,9 @@ def to_ecs(case: ShapedEvent) -> dict[str, Any]:
         _put(doc, "rule.name", data["RuleName"])
     for name, target, is_long in _RENAMES:
         if name in data:
-            _put(doc, target, int(data[name]) if is_long else str(data[name]))
+            value = whole_number(data[name]) if is_long else data[name]
+            if value is not None:
+                _put(doc, target, value)
     pe = "file.pe" if code == 7 else "process.pe"
     if "OriginalFileName" in data:
         _put(doc, f"{pe}.original_file_name", data.pop("OriginalFileName"))

@@ -65,7 +65,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sigma_certutil.verify.engines.kusto import xdr_table_columns
-from sigma_certutil.verify.shapes import ShapedEvent
+from sigma_certutil.verify.shapes import ShapedEvent, whole_number
 
 Row = dict[str, object]
 
@@ -108,6 +108,7 @@ _HIVES = [  # Sysmon's abbreviation -> XDR's spelling
     (re.compile(r"(?i)^HKCR(?=\\|$)"), "HKEY_CLASSES_ROOT"),
 ]  # fmt: skip
 PIPE_PREFIX = "\\Device\\NamedPipe"
+_INT_RANGES = {"int": range(-(2**31), 2**31), "long": range(-(2**63), 2**63)}
 _VERSION_FIELDS = ("OriginalFileName", "Description", "Product", "Company", "FileVersion")
 
 
@@ -116,8 +117,9 @@ def to_xdr_row(case: ShapedEvent) -> tuple[str, Row] | None:
     None when XDR does not record it (``NOT_RECORDED``, or an event id not covered).
 
     The row has every column of the table: the ones this event fills, typed as the table
-    types them (int / long columns hold ints), empty strings for the other string columns
-    (Kusto has no null string) and None for the others.
+    types them (int / long columns hold ints of 32 / 64 bits: a number out of range or not a
+    number is None), empty strings for the other string columns (Kusto has no null string)
+    and None for the others.
     """
     if case.event_id == 3:
         table, row = "DeviceNetworkEvents", to_xdr_network_row(case)
@@ -141,6 +143,8 @@ def stored_row(table: str, row: Mapping[str, object]) -> Row:
     stored: Row = {}
     for name, kind in columns.items():
         value = row.get(name)
+        if kind in _INT_RANGES and not (isinstance(value, int) and value in _INT_RANGES[kind]):
+            value = None
         stored[name] = "" if kind == "string" and value is None else value
     return stored
 
@@ -191,10 +195,8 @@ class _Event:
         return text
 
     def number(self, name: str) -> int | None:
-        text = self.text(name)
-        if not text:
-            return None
-        return int(text, 16) if text.lower().startswith("0x") else int(text)
+        """Decimal or 0x-hexadecimal text as a number; None when it is not one."""
+        return whole_number(self.text(name), hexadecimal=True)
 
     def account(self, name: str, prefix: str = "") -> Row:
         """DOMAIN\\name split into <prefix>AccountDomain and <prefix>AccountName."""
@@ -354,6 +356,10 @@ _BUILDERS: dict[int, Callable[[_Event], tuple[str, Row] | None]] = {
 }
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def xdr_network_action(case: ShapedEvent) -> str:
     """The event's XDR ActionType when given, else what Initiated says (an outbound connection
     is taken as successful)."""
@@ -377,11 +383,11 @@ def to_xdr_network_row(case: ShapedEvent) -> dict[str, Any]:
         "ActionType": action,
         "InitiatingProcessFolderPath": image,
         "InitiatingProcessFileName": ntpath.basename(image),
-        "InitiatingProcessId": int(data["ProcessId"]) if "ProcessId" in data else None,
-        "RemoteIP": data.get(f"{remote}Ip"),
-        "RemotePort": int(data[f"{remote}Port"]) if f"{remote}Port" in data else None,
-        "RemoteUrl": data.get("DestinationHostname") or None,
-        "LocalIP": data.get(f"{local}Ip"),
-        "LocalPort": int(data[f"{local}Port"]) if f"{local}Port" in data else None,
+        "InitiatingProcessId": whole_number(data.get("ProcessId")),
+        "RemoteIP": _text(data.get(f"{remote}Ip")),
+        "RemotePort": whole_number(data.get(f"{remote}Port")),
+        "RemoteUrl": _text(data.get("DestinationHostname")) or None,
+        "LocalIP": _text(data.get(f"{local}Ip")),
+        "LocalPort": whole_number(data.get(f"{local}Port")),
         "Protocol": {"tcp": "Tcp", "udp": "Udp"}.get(str(data.get("Protocol", "")).lower()),
     }

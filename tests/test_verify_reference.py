@@ -1,0 +1,144 @@
+"""verify/reference.py: the Sigma reference has a column for every field the rule names, so a
+field an event lacks matches nothing (and ``not`` of what it does not match matches)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import BUNDLED_RULE, TEST_RULES
+
+from sigma_certutil import ConversionError, load_bundled_rule, load_rule
+from sigma_certutil.verify import SysmonEvent
+from sigma_certutil.verify.reference import reference_matches, reference_query, rule_fields
+
+CERTUTIL = r"C:\Windows\System32\certutil.exe"
+
+
+def _rule(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rule.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_columns_are_the_fields_the_rule_names_after_the_sysmon_pipeline() -> None:
+    query, fields = reference_query(load_bundled_rule())
+    assert fields == ["Image", "Initiated", "DestinationPort", "EventID"]
+    assert query.startswith("SELECT * FROM <TABLE_NAME> WHERE EventID=3 AND ")
+
+
+def test_an_absent_field_matches_nothing() -> None:
+    events = [
+        SysmonEvent("all", {"Image": CERTUTIL, "Initiated": "true", "DestinationPort": 443}),
+        SysmonEvent("no port", {"Image": CERTUTIL, "Initiated": "true"}),
+        SysmonEvent("no field at all", {}),
+        SysmonEvent("other fields only", {"CommandLine": "certutil", "SourcePort": 443}),
+    ]
+    assert reference_matches(load_bundled_rule(), events) == {0}
+
+
+def test_no_events_match_nothing() -> None:
+    assert reference_matches(load_bundled_rule(), []) == set()
+
+
+def test_not_of_a_selection_on_an_absent_field_matches() -> None:
+    """``selection and not filter``: an event without the filter's field is not filtered out
+    (SQL's NULL would have hidden it)."""
+    rule = load_rule(TEST_RULES / "process_access_lsass_read.yml")
+    lsass = {"TargetImage": r"C:\Windows\System32\lsass.exe", "GrantedAccess": "0x1010"}
+    events = [
+        SysmonEvent("no source", lsass, 10),
+        SysmonEvent("system source", {**lsass, "SourceImage": r"C:\Windows\System32\x.exe"}, 10),
+        SysmonEvent("other source", {**lsass, "SourceImage": r"C:\Users\x.exe"}, 10),
+        SysmonEvent("no access mask", {"TargetImage": lsass["TargetImage"]}, 10),
+    ]
+    assert reference_matches(rule, events) == {0, 2}
+
+
+def test_field_names_the_events_hold_but_the_rule_does_not_are_not_columns() -> None:
+    """Names SQLite could not take as columns (two spellings of one name, its own row id) are
+    no trouble: only the rule's fields are columns."""
+    events = [
+        SysmonEvent(
+            "odd",
+            {"Image": CERTUTIL, "image": "x", "_row": 1, "EventID": 7, "Initiated": "true",
+             "DestinationPort": 80},
+        ),
+    ]  # fmt: skip
+    assert reference_matches(load_bundled_rule(), events) == {0}
+
+
+def test_field_references_are_columns(tmp_path: Path) -> None:
+    rule = load_rule(
+        _rule(
+            tmp_path,
+            BUNDLED_RULE.read_text(encoding="utf-8").replace(
+                "Initiated: 'true'", "SourceHostname|fieldref: DestinationHostname"
+            ),
+        )
+    )
+    processed = reference_query(rule)[1]
+    assert "SourceHostname" in processed
+    assert "DestinationHostname" in processed
+    same = {"Image": CERTUTIL, "DestinationPort": 80, "SourceHostname": "a"}
+    events = [
+        SysmonEvent("same", {**same, "DestinationHostname": "a"}),
+        SysmonEvent("other", {**same, "DestinationHostname": "b"}),
+        SysmonEvent("absent", same),
+    ]
+    assert reference_matches(rule, events) == {0}
+
+
+def test_rule_fields_of_a_rule_before_processing() -> None:
+    assert rule_fields(load_bundled_rule()) == ["Image", "Initiated", "DestinationPort"]
+
+
+def test_a_rule_sqlite_cannot_express_is_a_conversion_error(tmp_path: Path) -> None:
+    rule = load_rule(
+        _rule(
+            tmp_path,
+            BUNDLED_RULE.read_text(encoding="utf-8").replace(
+                "condition: selection",
+                "keywords: [certutil]\n    condition: selection or keywords",
+            ),
+        )
+    )
+    with pytest.raises(ConversionError) as raised:
+        reference_query(rule)
+    assert raised.value.target == "sigma reference"
+    assert "keywords" in raised.value.reason
+
+
+def test_exists_on_an_absent_field(tmp_path: Path) -> None:
+    text = BUNDLED_RULE.read_text(encoding="utf-8")
+    events = [
+        SysmonEvent("with", {"Image": CERTUTIL, "User": "x", "DestinationPort": 80}),
+        SysmonEvent("without", {"Image": CERTUTIL, "DestinationPort": 80}),
+    ]
+    for exists, matched in (("true", {0}), ("false", {1})):
+        rule = load_rule(
+            _rule(tmp_path, text.replace("Initiated: 'true'", f"User|exists: {exists}"))
+        )
+        assert reference_matches(rule, events) == matched
+
+
+def test_numbers_written_as_text_compare_as_numbers(tmp_path: Path) -> None:
+    """Sysmon writes "443", JSON exports 443, a rule says 443 or '443': all compare equal."""
+    base = {"Image": CERTUTIL, "Initiated": "true"}
+    events = [
+        SysmonEvent("text", {**base, "DestinationPort": "443"}),
+        SysmonEvent("number", {**base, "DestinationPort": 443}),
+        SysmonEvent("other", {**base, "DestinationPort": "4430"}),
+        SysmonEvent("not a number", {**base, "DestinationPort": "https"}),
+    ]
+    assert reference_matches(load_bundled_rule(), events) == {0, 1}
+    quoted = BUNDLED_RULE.read_text(encoding="utf-8").replace("- 443", "- '443'")
+    assert "'443'" in quoted
+    assert reference_matches(load_rule(_rule(tmp_path, quoted)), events) == {0, 1}
+
+
+def test_text_numbers_order_as_numbers() -> None:
+    rule = load_rule(TEST_RULES / "net_connection_high_source_port_range.yml")
+    base = {"Initiated": "true", "DestinationPort": "4444"}
+    events = [SysmonEvent(port, {**base, "SourcePort": port}) for port in ("900", "49700", "x")]
+    assert reference_matches(rule, events) == {0}
