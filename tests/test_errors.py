@@ -16,6 +16,7 @@ from sigma_certutil import (
     convert,
     load_bundled_rule,
     load_rule,
+    parse_rule,
 )
 
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
@@ -152,7 +153,7 @@ def test_errors_share_one_base() -> None:
     with pytest.raises(TargetError) as target_error:
         convert(load_bundled_rule(), "qradar")
     with pytest.raises(RuleError) as rule_error:
-        load_rule("title: x\nlogsource: {}\n")
+        parse_rule("title: x\nlogsource: {}\n")
     assert isinstance(target_error.value, CertutilError)
     assert isinstance(rule_error.value, CertutilError)
     assert rule_error.value.source is None
