@@ -27,7 +27,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
     target_ids = chosen_targets(args.targets)
     errors: list[CertutilError] = []
-    rules = load_rules(args.rules, errors)
+    rules = load_rules(args.rules, errors, args.limits)
     events = [event for path in args.events for event in load_events(path)]
     report = verify([rule for _, rule in rules], events, target_ids)
     for failure in errors:
