@@ -20,8 +20,9 @@ if TYPE_CHECKING:
         RuleError,
         TargetError,
     )
+    from sigma_certutil.limits import Limits
     from sigma_certutil.rule_card import RuleCard, explain
-    from sigma_certutil.rules import load_bundled_rule, load_rule
+    from sigma_certutil.rules import load_bundled_rule, load_rule, parse_rule
     from sigma_certutil.targets import TARGETS, Target
 
 _MODULES = {
@@ -38,6 +39,8 @@ _MODULES = {
     "explain": "rule_card",
     "load_bundled_rule": "rules",
     "load_rule": "rules",
+    "parse_rule": "rules",
+    "Limits": "limits",
     "TARGETS": "targets",
     "Target": "targets",
 }
@@ -48,6 +51,7 @@ __all__ = [
     "ConversionError",
     "DeployError",
     "InputError",
+    "Limits",
     "OutputError",
     "RuleCard",
     "RuleError",
@@ -58,6 +62,7 @@ __all__ = [
     "explain",
     "load_bundled_rule",
     "load_rule",
+    "parse_rule",
 ]
 
 

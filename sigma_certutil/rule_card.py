@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,6 +14,10 @@ from sigma.rule import SigmaRule
 
 from sigma_certutil.attack import Tactic, Technique, attack_table, attack_tags
 from sigma_certutil.errors import CorpusError, RuleError
+from sigma_certutil.files import read_input
+from sigma_certutil.limits import DEFAULT_LIMITS, Limits
+from sigma_certutil.rules import decode_rule, rule_document
+from sigma_certutil.strict_yaml import YamlLimitError, YamlProblem, load_documents
 from sigma_certutil.sysmon import category_events
 
 # The operator a field's modifiers apply, named as the catalog names them; modifiers that only
@@ -128,17 +134,33 @@ def indicator_keys(document: dict[str, Any]) -> set[tuple[str, str, str]]:
     }
 
 
-def _corpus_counts(corpus: Path, rule_id: str) -> tuple[dict[tuple[str, str, str], int], int, bool]:
+def _corpus_documents(path: Path, limits: Limits) -> list[Any]:
+    """The YAML documents of one corpus file; none when it is not YAML (not a rule). A file
+    that is no regular file, or over the limits, is a CorpusError: it is not read."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise CorpusError(f"cannot read: {error.strerror or error}", path) from error
+    if stat.S_ISDIR(status.st_mode):  # a folder named *.yml: its files are walked
+        return []
+    raw = read_input(path, CorpusError, limits.rule_bytes)
+    try:
+        return [document.value for document in load_documents(raw.decode("utf-8"), limits)]
+    except YamlLimitError as error:
+        raise CorpusError(error.problem, path, error.line) from error
+    except (YamlProblem, yaml.YAMLError, UnicodeDecodeError):
+        return []
+
+
+def _corpus_counts(
+    corpus: Path, rule_id: str, limits: Limits
+) -> tuple[dict[tuple[str, str, str], int], int, bool]:
     counts: dict[tuple[str, str, str], int] = {}
     rules = 0
     seen_self = False
     for path in sorted(corpus.rglob("*.yml")):
-        try:
-            documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-        except (yaml.YAMLError, UnicodeDecodeError, OSError):
-            continue
         keys: set[tuple[str, str, str]] = set()
-        for document in documents:
+        for document in _corpus_documents(path, limits):
             if isinstance(document, dict) and isinstance(document.get("detection"), dict):
                 keys |= indicator_keys(document)
                 seen_self = seen_self or str(document.get("id")) == rule_id
@@ -150,25 +172,28 @@ def _corpus_counts(corpus: Path, rule_id: str) -> tuple[dict[tuple[str, str, str
 
 
 def explain(
-    rule: SigmaRule | None = None, text: str | None = None, corpus: Path | None = None
+    rule: SigmaRule | None = None,
+    text: str | None = None,
+    corpus: Path | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RuleCard:
     """The card of a rule (the bundled rule when none is given). ``text`` is the rule's YAML,
     read from the rule's file when not given. With ``corpus``, each indicator value carries the
     number of rules under that folder testing the same field with the same operator and value
     (values compared without case, each rule counted once), the rule itself included even when
-    it is not in the folder."""
+    it is not in the folder. The rule's text and the corpus files are read within ``limits``."""
     if rule is None:
         from sigma_certutil.rules import bundled_rule_text, load_bundled_rule
 
         rule, text = load_bundled_rule(), bundled_rule_text()
+    path = Path(rule.source.path) if rule.source is not None else None
     if text is None:
-        if rule.source is None:
+        if path is None:
             raise RuleError("explain needs the rule's YAML text or a rule read from a file")
-        text = Path(rule.source.path).read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
-    if not isinstance(document, dict):
-        raise RuleError("not a Sigma rule", rule.source.path if rule.source else None)
-    detection = document.get("detection") or {}
+        text = decode_rule(read_input(path, RuleError, limits.rule_bytes), path)
+    document = rule_document(text, path, limits)
+    detection = document["detection"]
     tactics, techniques = attack_tags(str(tag) for tag in rule.tags)
     category = rule.logsource.category
     events = tuple(
@@ -195,7 +220,7 @@ def explain(
     if corpus is not None:
         if not corpus.is_dir():
             raise CorpusError("not a directory", corpus)
-        counts, corpus_rules, seen_self = _corpus_counts(corpus, str(rule.id))
+        counts, corpus_rules, seen_self = _corpus_counts(corpus, str(rule.id), limits)
 
     def count(field_name: str, kind: str, value: str) -> int | None:
         if counts is None:

@@ -1,20 +1,29 @@
-"""Read a Sigma rule from a file or from YAML text, with errors that say where."""
+"""Read a Sigma rule from a file (``load_rule``) or from YAML text (``parse_rule``), strictly
+and within Limits, with errors that say where: every problem with the rule is a RuleError
+naming its file and, where it is known, its line.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sigma.exceptions import SigmaConditionError, SigmaError, SigmaModifierError, SigmaRuleLocation
+from sigma.exceptions import SigmaRuleLocation
 from sigma.rule import SigmaRule
 
+from sigma_certutil.conditions import condition_depth, recursion_room
 from sigma_certutil.errors import RuleError
+from sigma_certutil.files import read_input
+from sigma_certutil.limits import DEFAULT_LIMITS, Limits, size_text
+from sigma_certutil.rule_lines import PYSIGMA_FAILURES, Positions, culprit, failure_text, node_line
+from sigma_certutil.strict_yaml import KeyPath, YamlProblem, key_lines, load_documents
 
 BUNDLED_RULE = "net_connection_win_certutil_initiated_connection.yml"
+
+RulePath = str | os.PathLike[str]
 
 
 def bundled_rule_text() -> str:
@@ -23,48 +32,48 @@ def bundled_rule_text() -> str:
 
 
 def load_bundled_rule() -> SigmaRule:
-    return parse_rule(bundled_rule_text(), None)
+    return parse_rule(bundled_rule_text())
 
 
-def load_rule(source: str | os.PathLike[str]) -> SigmaRule:
-    """A rule from a path, or from YAML text (a string holding a line break)."""
-    if isinstance(source, str) and "\n" in source:
-        return parse_rule(source, None)
-    path = Path(source)
+def load_rule(path: RulePath, *, limits: Limits = DEFAULT_LIMITS) -> SigmaRule:
+    """The rule in the file at ``path`` (a path, never YAML text: parse_rule takes text)."""
+    source = Path(path)
+    raw = read_input(source, RuleError, limits.rule_bytes)
+    return parse_rule(decode_rule(raw, source), source, limits=limits)
+
+
+def decode_rule(raw: bytes, path: RulePath | None) -> str:
+    """A rule file's text; RuleError naming the line of the first byte that is not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise RuleError("file not found", path) from error
-    except IsADirectoryError as error:
-        raise RuleError("is a directory, not a rule file", path) from error
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RuleError("not a text file (invalid UTF-8)", path) from error
-    except OSError as error:
-        raise RuleError(f"cannot read: {error.strerror}", path) from error
-    return parse_rule(text, path)
+        line = raw.count(b"\n", 0, error.start) + 1
+        name = os.fspath(path) if path is not None else None
+        raise RuleError("not a text file (invalid UTF-8)", name, line) from error
 
 
-def _yaml_documents(text: str) -> list[Any]:
-    """The YAML documents of a text: libyaml's parser when installed (several times faster);
-    on an error, the pure-Python parser's, whose messages say what it expected and got."""
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return [doc for doc in yaml.load_all(text, Loader=fast) if doc is not None]
-        except yaml.YAMLError:
-            pass
-    return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+def parse_rule(
+    text: str, source: RulePath | None = None, *, limits: Limits = DEFAULT_LIMITS
+) -> SigmaRule:
+    """Parse and validate one rule from its YAML text; ``source`` is the file it came from,
+    for messages. Conditions are parsed now so that their errors surface here."""
+    path = Path(source) if source is not None else None
+    return rule_from_document(rule_document(text, path, limits), text, path, limits)
 
 
-def parse_rule(text: str, path: Path | None) -> SigmaRule:
-    """Parse and validate one rule; conditions are parsed now so their errors surface here."""
-    return rule_from_document(rule_document(text, path), text, path)
-
-
-def rule_document(text: str, path: Path | None) -> dict[str, Any]:
-    """The rule's YAML mapping, checked to be one Sigma rule with a detection and condition."""
+def rule_document(text: str, path: Path | None, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The rule's YAML mapping, checked to be one Sigma rule with a detection and conditions
+    within the limits."""
+    if len(text) * 4 > limits.rule_bytes and len(text.encode("utf-8")) > limits.rule_bytes:
+        raise RuleError(
+            f"rule is {len(text.encode('utf-8'))} bytes, over the rule_bytes limit of "
+            f"{size_text(limits.rule_bytes)}",
+            path,
+        )
     try:
-        documents = _yaml_documents(text)
+        documents = load_documents(text, limits)
+    except YamlProblem as error:
+        raise RuleError(error.problem, path, error.line) from error
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
@@ -79,7 +88,7 @@ def rule_document(text: str, path: Path | None) -> dict[str, Any]:
         raise RuleError(
             f"holds {len(documents)} YAML documents; one rule per file is supported", path
         )
-    document = documents[0]
+    document, node = documents[0].value, documents[0].node
     if not isinstance(document, dict) or not {"title", "logsource", "detection"} & document.keys():
         raise RuleError(
             "not a Sigma rule: expected a mapping with title, logsource and detection", path, 1
@@ -88,51 +97,69 @@ def rule_document(text: str, path: Path | None) -> dict[str, Any]:
     if not isinstance(detection, dict):
         raise RuleError("not a Sigma rule: no 'detection' section", path)
     if "condition" not in detection:
-        line = _key_lines(yaml.compose(text)).get(("detection",))
-        raise RuleError("'detection' has no 'condition'", path, line)
+        raise RuleError("'detection' has no 'condition'", path, key_lines(node).get(("detection",)))
+    wrong = _condition_problem(detection["condition"], limits)
+    if wrong is not None:
+        where: KeyPath = ("detection", "condition")
+        lines = key_lines(node)
+        raise RuleError(wrong[0], path, lines.get((*where, *wrong[1]), lines.get(where)))
     return document
 
 
-def rule_from_document(document: dict[str, Any], text: str, path: Path | None) -> SigmaRule:
-    """A SigmaRule built from its parsed mapping (a fresh object each call: conversions that
-    rewrite it can each take their own, which costs less than copying a built rule)."""
-    location = SigmaRuleLocation(path) if path is not None else None
-    try:
-        rule = SigmaRule.from_dict(document, source=location)
-        for condition in rule.detection.parsed_condition:
-            condition.parse()
-    except SigmaError as error:
-        message = str(error.args[0]) if error.args else type(error).__name__
-        raise RuleError(message, path, _error_line(text, error)) from error
-    return rule
-
-
-def _error_line(text: str, error: SigmaError) -> int | None:
-    """The line a pySigma error points at, found in the YAML node tree where possible."""
-    try:
-        lines = _key_lines(yaml.compose(text))
-    except yaml.YAMLError:
-        return None
-    if isinstance(error, SigmaModifierError):
-        quoted = re.search(r"'([^']*)'", str(error.args[0]) if error.args else "")
-        if quoted:
-            for key_path, line in lines.items():
-                if key_path[0] == "detection" and f"|{quoted.group(1)}" in key_path[-1]:
-                    return line
-    if isinstance(error, SigmaConditionError):
-        return lines.get(("detection", "condition"), lines.get(("detection",)))
+def _condition_problem(value: Any, limits: Limits) -> tuple[str, KeyPath] | None:
+    """What is wrong with a rule's condition value, and where in it; None when nothing."""
+    conditions = value if isinstance(value, list) else [value]
+    if not conditions or not all(isinstance(condition, str) for condition in conditions):
+        return "'condition' must be a string or a list of strings", ()
+    for index, condition in enumerate(conditions):
+        where: KeyPath = (index,) if isinstance(value, list) else ()
+        size = len(condition.encode("utf-8"))
+        if size > limits.condition_bytes:
+            limit = size_text(limits.condition_bytes)
+            return f"condition is {size} bytes, over the condition_bytes limit of {limit}", where
+        depth = condition_depth(condition)
+        if depth > limits.condition_depth:
+            return (
+                f"condition nests {depth} levels deep, over the condition_depth limit of "
+                f"{limits.condition_depth}",
+                where,
+            )
     return None
 
 
-def _key_lines(node: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    """Every mapping key path of a composed YAML document with its 1-based line."""
-    found: dict[tuple[str, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = (*prefix, str(key.value))
-            found[path] = key.start_mark.line + 1
-            found.update(_key_lines(value, path))
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found.update(_key_lines(item, prefix))
-    return found
+def rule_from_document(
+    document: dict[str, Any], text: str, path: Path | None, limits: Limits = DEFAULT_LIMITS
+) -> SigmaRule:
+    """A SigmaRule built from its parsed mapping (a fresh object each call: conversions that
+    rewrite it can each take their own, which costs less than copying a built rule). Whatever
+    pySigma raises on the document is a RuleError at the line it points to."""
+    location = SigmaRuleLocation(path) if path is not None else None
+    detection = document.get("detection")
+    conditions = detection.get("condition") if isinstance(detection, dict) else None
+    listed = conditions if isinstance(conditions, list) else [conditions]
+    depth = max((condition_depth(c) for c in listed if isinstance(c, str)), default=0)
+    with recursion_room(depth):
+        try:
+            rule = SigmaRule.from_dict(document, source=location)
+        except PYSIGMA_FAILURES as error:
+            where = culprit(document, error, location)
+            raise RuleError(failure_text(error), path, _line(text, limits, where)) from error
+        try:
+            for condition in rule.detection.parsed_condition:
+                condition.parse()
+        except PYSIGMA_FAILURES as error:
+            raise RuleError(failure_text(error), path, _line(text, limits)) from error
+    return rule
+
+
+def _line(text: str, limits: Limits, where: Positions | None = None) -> int | None:
+    """The line of the entry at ``where`` in the text's document; of its condition when
+    ``where`` is None."""
+    try:
+        root = load_documents(text, limits)[0].node
+    except (YamlProblem, yaml.YAMLError, IndexError):
+        return None
+    if where is None:
+        lines = key_lines(root)
+        return lines.get(("detection", "condition"), lines.get(("detection",)))
+    return node_line(root, where)

@@ -13,6 +13,7 @@ from sigma_certutil import (
     convert_all,
     load_bundled_rule,
     load_rule,
+    parse_rule,
 )
 
 
@@ -25,7 +26,7 @@ def test_load_rule_from_path_text_and_bundle_agree() -> None:
     rules = [
         load_rule(BUNDLED_RULE),
         load_rule(str(BUNDLED_RULE)),
-        load_rule(text),
+        parse_rule(text),
         load_bundled_rule(),
     ]
     assert {str(rule.id) for rule in rules} == {"0dba975d-a193-4ed1-a067-424df57570d1"}
@@ -60,8 +61,8 @@ def test_public_names() -> None:
 
 def test_unquoted_boolean_converts_like_the_sysmon_string() -> None:
     text = BUNDLED_RULE.read_text(encoding="utf-8")
-    unquoted = load_rule(text.replace("Initiated: 'true'", "Initiated: true"))
-    assert convert_all(unquoted) == convert_all(load_rule(text))
+    unquoted = parse_rule(text.replace("Initiated: 'true'", "Initiated: true"))
+    assert convert_all(unquoted) == convert_all(parse_rule(text))
 
 
 def test_the_command_line_and_build_load_no_pysigma_until_they_convert() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from helpers import BUNDLED_RULE, SNAPSHOTS, TEST_RULES, cli
 
 from sigma_certutil import TARGETS
@@ -94,3 +95,32 @@ def test_fields_names_a_field_the_event_lacks(tmp_path: Path) -> None:
         f"sigma-certutil: error: {rule}: eql: field 'DestPort' is not a field of Sysmon "
         "Event ID 3 (Network connection)\n"
     )
+
+
+def test_a_defect_while_reading_a_rule_exits_3_naming_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sigma_certutil.rules
+
+    def defect(path: object, **_: object) -> object:
+        raise KeyError("detection")
+
+    monkeypatch.setattr(sigma_certutil.rules, "load_rule", defect)
+    for command in ("convert", "fields", "explain"):
+        result = cli(command, str(BUNDLED_RULE))
+        assert (result.code, result.stdout) == (3, "")
+        assert result.stderr == (
+            f"sigma-certutil: error: {BUNDLED_RULE}: internal error: KeyError: 'detection'\n"
+        )
+
+
+def test_limits_on_each_command_that_reads_rules(tmp_path: Path) -> None:
+    rule = tmp_path / "r.yml"
+    rule.write_text(BUNDLED_RULE.read_text(encoding="utf-8"), encoding="utf-8")
+    message = f"sigma-certutil: error: {rule}: file is 864 bytes, over the rule_bytes limit of "
+    for command in ("convert", "fields", "explain"):
+        result = cli(command, "--limits", "rule_bytes=100", str(rule))
+        assert (result.code, result.stderr) == (2, message + "100 bytes\n")
+        assert cli(command, "--limits", "rule_bytes=1k", str(rule)).code == 0
+    help_text = cli("convert", "--help").stdout
+    assert "condition_depth=64" in " ".join(help_text.split())

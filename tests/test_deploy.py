@@ -12,7 +12,7 @@ import pytest
 import yaml
 from deploy_checks import BUNDLED_TITLE, bundled, check_threat, read_conf, rule_text
 
-from sigma_certutil import load_rule
+from sigma_certutil import parse_rule
 from sigma_certutil.deploy import (
     FORMATS,
     Deployable,
@@ -37,7 +37,7 @@ from sigma_certutil.targets import TARGETS
 def test_severity_mappings(
     level: str, splunk: str, elastic: tuple[str, int], sentinel: str
 ) -> None:
-    rule = load_rule(rule_text(level))
+    rule = parse_rule(rule_text(level))
     stanza = read_conf(splunk_savedsearch([Deployable(rule, "splunk", "x")]))[BUNDLED_TITLE]
     assert stanza["alert.severity"] == splunk
     kibana = elastic_rule(Deployable(rule, "lucene", "x:1"))
@@ -49,7 +49,7 @@ def test_severity_mappings(
 def test_attack_tags_without_tactic_or_unknown() -> None:
     """A technique without its tactic tagged goes under ATT&CK's tactics for it; a tactic
     without technique stands alone; ids the table does not know are left out."""
-    rule = load_rule(rule_text(tags=("attack.t1105", "attack.t9999", "attack.execution")))
+    rule = parse_rule(rule_text(tags=("attack.t1105", "attack.t9999", "attack.execution")))
     threat = elastic_rule(Deployable(rule, "eql", "any where true"))["threat"]
     check_threat(threat)
     assert [(e["tactic"]["id"], [t["id"] for t in e.get("technique", [])]) for e in threat] == [

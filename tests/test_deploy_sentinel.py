@@ -15,7 +15,7 @@ from deploy_checks import (
     rule_text,
 )
 
-from sigma_certutil import load_rule
+from sigma_certutil import load_rule, parse_rule
 from sigma_certutil.deploy import Deployable, sentinel_rule_yaml
 from sigma_certutil.errors import DeployError
 
@@ -50,7 +50,7 @@ def test_sentinel_multi_line_query_survives() -> None:
         '| extend Note = "a: b # c"\n'
         "| project Timestamp, DeviceName"
     )
-    item = Deployable(load_rule(rule_text()), "kusto", query)
+    item = Deployable(parse_rule(rule_text()), "kusto", query)
     text = sentinel_rule_yaml(item)
     assert "query: |\n" in text
     loaded = yaml.safe_load(text)["query"]

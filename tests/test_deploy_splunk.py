@@ -10,7 +10,7 @@ import re
 import pytest
 from deploy_checks import BUNDLED_TITLE, bundled, read_conf, rule_text
 
-from sigma_certutil import convert, load_bundled_rule, load_rule
+from sigma_certutil import convert, load_bundled_rule, parse_rule
 from sigma_certutil.deploy import Deployable, splunk_savedsearch
 from sigma_certutil.errors import DeployError
 
@@ -68,7 +68,7 @@ def test_savedsearches_uses_conf_names_not_rest_parameters() -> None:
 
 
 def test_savedsearches_multi_line_values_continue_with_a_backslash() -> None:
-    rule = load_rule(rule_text())
+    rule = parse_rule(rule_text())
     query = 'source="x" EventCode=3\n| stats count by Image\n| where count > 1'
     item = Deployable(rule, "splunk", query)
     text = splunk_savedsearch([item])
@@ -84,11 +84,11 @@ def test_savedsearches_multi_line_values_continue_with_a_backslash() -> None:
 
 
 def test_savedsearches_stanza_names() -> None:
-    rule = load_rule(rule_text().replace(BUNDLED_TITLE, '"Certutil [beta]\\nconnection"'))
+    rule = parse_rule(rule_text().replace(BUNDLED_TITLE, '"Certutil [beta]\\nconnection"'))
     stanzas = read_conf(splunk_savedsearch([Deployable(rule, "splunk", "x")]))
     assert list(stanzas) == ["Certutil beta connection"]
     with pytest.raises(DeployError, match="already taken"):
         splunk_savedsearch([bundled("splunk"), bundled("splunk")])
-    default = load_rule(rule_text().replace(BUNDLED_TITLE, "'[default]'"))
+    default = parse_rule(rule_text().replace(BUNDLED_TITLE, "'[default]'"))
     with pytest.raises(DeployError, match="cannot name"):
         splunk_savedsearch([Deployable(default, "splunk", "x")])

@@ -16,7 +16,7 @@ from engines.kusto import (
 from helpers import TESTS, golden_rules, real_eid3_cases, require_engine
 from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
 
-from sigma_certutil import ConversionError, convert, load_bundled_rule, load_rule
+from sigma_certutil import ConversionError, convert, load_bundled_rule, load_rule, parse_rule
 from sigma_certutil.verify.shapes.xdr import to_xdr_network_row
 
 pytestmark = pytest.mark.engine
@@ -88,7 +88,7 @@ def test_escaped_backslash_before_a_literal_star_stays_valid_kql() -> None:
     """Sigma ':\\\\\\*.' is ':', a backslash, a literal '*' and '.': one valid KQL string."""
     require_engine(kusto_analyzer_unavailable())
     require_engine(duckdb_kql_unavailable())
-    rule = load_rule(
+    rule = parse_rule(
         "title: x\nlogsource: {category: process_creation, product: windows}\n"
         "detection:\n  sel:\n    CommandLine|contains: ':\\\\\\*.'\n  condition: sel\n"
     )

@@ -25,7 +25,7 @@ from engines.kusto import (
 )
 from helpers import TESTS, require_engine
 
-from sigma_certutil import ConversionError, convert, load_rule
+from sigma_certutil import ConversionError, convert, parse_rule
 
 ROWS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
     (TESTS / "fixtures" / "xdr_category_rows.yml").read_text(encoding="utf-8")
@@ -224,7 +224,7 @@ BY_ID = [pytest.param(category, id=category.name) for category in CATEGORIES]
 
 
 def _query(category: Category) -> str:
-    return convert(load_rule(category.rule_text()), "kusto")
+    return convert(parse_rule(category.rule_text()), "kusto")
 
 
 def _table_row(columns: dict[str, str], row: dict[str, Any], report_id: int) -> dict[str, Any]:
@@ -284,7 +284,7 @@ def test_user_is_split_into_the_account_columns() -> None:
         "selection:\n    Image|endswith: '\\cmd.exe'\n    User: 'NT AUTHORITY\\SYSTEM'\n"
         "condition: selection"
     )
-    query = convert(load_rule(sigma_rule("process_creation", detection)), "kusto")
+    query = convert(parse_rule(sigma_rule("process_creation", detection)), "kusto")
     assert 'AccountDomain =~ "NT AUTHORITY" and AccountName =~ "SYSTEM"' in query
     events = [
         SysmonEvent(
@@ -325,7 +325,7 @@ def test_user_is_split_into_the_account_columns() -> None:
     ],
 )
 def test_field_without_column_fails_naming_it(category: str, field: str, value: str) -> None:
-    rule = load_rule(
+    rule = parse_rule(
         sigma_rule(category, f"selection:\n    {field}: {value!r}\ncondition: selection")
     )
     with pytest.raises(ConversionError) as caught:
@@ -348,14 +348,14 @@ def test_field_without_column_fails_naming_it(category: str, field: str, value: 
 def test_values_and_categories_without_a_form_fail(
     category: str, detection: str, named: str
 ) -> None:
-    rule = load_rule(sigma_rule(category, f"selection:\n    {detection}\ncondition: selection"))
+    rule = parse_rule(sigma_rule(category, f"selection:\n    {detection}\ncondition: selection"))
     with pytest.raises(ConversionError) as caught:
         convert(rule, "kusto")
     assert named in str(caught.value)
 
 
 def test_registry_dword_becomes_decimal() -> None:
-    rule = load_rule(
+    rule = parse_rule(
         sigma_rule(
             "registry_set", "selection:\n    Details: 'DWORD (0x0000002a)'\ncondition: selection"
         )
@@ -364,7 +364,7 @@ def test_registry_dword_becomes_decimal() -> None:
 
 
 def test_keyword_without_field_fails() -> None:
-    rule = load_rule(
+    rule = parse_rule(
         sigma_rule("process_creation", "keywords:\n    - mimikatz\ncondition: keywords")
     )
     with pytest.raises(ConversionError) as caught:

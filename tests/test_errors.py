@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, cli
+from helpers import BUNDLED_RULE, cli, entry_point
 
 from sigma_certutil import (
     CertutilError,
@@ -16,6 +22,7 @@ from sigma_certutil import (
     convert,
     load_bundled_rule,
     load_rule,
+    parse_rule,
 )
 
 RULE = BUNDLED_RULE.read_text(encoding="utf-8")
@@ -152,7 +159,7 @@ def test_errors_share_one_base() -> None:
     with pytest.raises(TargetError) as target_error:
         convert(load_bundled_rule(), "qradar")
     with pytest.raises(RuleError) as rule_error:
-        load_rule("title: x\nlogsource: {}\n")
+        parse_rule("title: x\nlogsource: {}\n")
     assert isinstance(target_error.value, CertutilError)
     assert isinstance(rule_error.value, CertutilError)
     assert rule_error.value.source is None
@@ -168,3 +175,288 @@ def test_conversion_error_names_rule_and_target(tmp_path: Path) -> None:
     message = rf"^{path}: splunk: field 'Initiated' is not a field of Sysmon Event ID 1 \(Process"
     with pytest.raises(ConversionError, match=message):
         convert(load_rule(path), "splunk")
+
+
+# --- hostile and broken input: one line naming the file and line, exit 2, never 3 ----------
+
+ID = "id: 0dba975d-a193-4ed1-a067-424df57570d1"
+TITLE = "title: Uncommon Network Connection Initiated By Certutil.EXE"
+CONDITION = "condition: selection"
+BOMB = "".join(
+    f"  l{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9) if n else ', '.join(['x'] * 9)}]\n"
+    for n in range(9)
+)  # 9**9 strings when expanded, in 400 bytes
+DEPTH = "yaml_depth limit of 100"
+HOSTILE: dict[str, tuple[str | bytes, str]] = {
+    "id_true": (
+        RULE.replace(ID, "id: true"),
+        "{path}:2: pySigma could not read it: AttributeError: 'bool' object has no attribute "
+        "'replace'",
+    ),
+    "self_alias": (
+        RULE.replace(TITLE, "title: &t [*t]"),
+        "{path}:1: alias '*t' refers to the node that holds it",
+    ),
+    "nested_not": (
+        RULE.replace(CONDITION, "condition: " + "not " * 200 + "selection"),
+        "{path}:27: condition nests 200 levels deep, over the condition_depth limit of 64",
+    ),
+    "nested_mappings": (
+        RULE.replace("level: high", "custom: " + "{a: " * 1000 + "x" + "}" * 1000),
+        "{path}:30: YAML nested deeper than the " + DEPTH,
+    ),
+    "condition_null": (
+        RULE.replace(CONDITION, "condition: ~"),
+        "{path}:27: 'condition' must be a string or a list of strings",
+    ),
+    "float_key": (
+        RULE.replace("Initiated: 'true'", "1.5: 'true'"),
+        "{path}:21: pySigma could not read it: AttributeError: 'float' object has no attribute "
+        "'split'",
+    ),
+    "float_tag": (
+        RULE.replace("level: high", "level: !!float x"),
+        "{path}:30: invalid !!float value 'x'",
+    ),
+    "int_tag": (
+        RULE.replace("level: high", "level: !!int 0x1Z"),
+        "{path}:30: invalid !!int value '0x1Z'",
+    ),
+    "timestamp_tag": (
+        RULE.replace("level: high", "level: !!timestamp x"),
+        "{path}:30: invalid !!timestamp value 'x'",
+    ),
+    "alias_bomb": (
+        RULE.replace("logsource:", "bomb:\n" + BOMB + "logsource:"),
+        "{path}:20: YAML aliases expand to more than the alias_nodes limit of 10000 nodes",
+    ),
+    "big_file": (
+        RULE + "#" * (1 << 20) + "\n",
+        f"{{path}}: file is {len(RULE) + (1 << 20) + 1} bytes, over the rule_bytes limit of 1 MiB",
+    ),
+    "big_condition": (
+        RULE.replace(CONDITION, "condition: " + " or ".join(["selection"] * 7000)),
+        "{path}:27: condition is 90996 bytes, over the condition_bytes limit of 64 KiB",
+    ),
+    "deep_condition": (
+        RULE.replace(CONDITION, "condition: " + "(" * 65 + "selection" + ")" * 65),
+        "{path}:27: condition nests 65 levels deep, over the condition_depth limit of 64",
+    ),
+    "deep_yaml": (
+        RULE.replace("level: high", "custom: " + "[" * 100 + "]" * 100),
+        "{path}:30: YAML nested deeper than the " + DEPTH,
+    ),
+    "duplicate_keys": (
+        RULE.replace("    condition:", "    selection:\n        Image: x\n    condition:"),
+        "{path}:27: duplicate key 'selection' (lines 19 and 27)",
+    ),
+    "non_utf8": (
+        RULE.replace("frack113", "Fran\xe7ois").encode("latin-1"),
+        "{path}:9: not a text file (invalid UTF-8)",
+    ),
+}
+
+
+def _write(folder: Path, case: str, name: str | None = None) -> Path:
+    text = HOSTILE[case][0]
+    path = folder / (name or f"{case}.yml")
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _line(message: str) -> str:
+    """A message as print_error writes it: one line, runs of white space one space."""
+    return "sigma-certutil: error: " + " ".join(message.split()) + "\n"
+
+
+@pytest.mark.parametrize("command", ["convert", "explain"])
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_rule_is_one_line_exit_2(case: str, command: str, tmp_path: Path) -> None:
+    path = _write(tmp_path, case)
+    started = time.perf_counter()
+    result = cli(command, str(path))
+    assert time.perf_counter() - started < 2
+    assert (result.code, result.stdout) == (USAGE, "")
+    assert result.stderr == _line(HOSTILE[case][1].format(path=path))
+
+
+def test_just_inside_each_limit_converts(tmp_path: Path) -> None:
+    inside = {
+        "deep_condition": RULE.replace(
+            CONDITION, "condition: " + "(" * 64 + "selection" + ")" * 64
+        ),
+        "deep_yaml": RULE.replace("level: high", "custom: " + "[" * 99 + "]" * 99),
+        "aliases": RULE.replace(
+            "logsource:", "bomb:\n" + BOMB[: BOMB.index("  l4")] + "logsource:"
+        ),
+    }
+    for name, text in inside.items():
+        (tmp_path / f"{name}.yml").write_text(text, encoding="utf-8")
+    result = cli("convert", "-t", "kusto", *sorted(str(p) for p in tmp_path.iterdir()))
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout.count("DeviceNetworkEvents") == 3
+
+
+def test_limits_option_raises_a_limit(tmp_path: Path) -> None:
+    path = _write(tmp_path, "deep_condition")
+    result = cli("convert", "-t", "splunk", "--limits", "condition_depth=65", str(path))
+    assert (result.code, result.stderr) == (0, "")
+    assert "EventCode=3" in result.stdout
+    result = cli("convert", "--limits", "condition_depth=none", str(path))
+    assert result.code == USAGE
+    assert result.stderr == _line(
+        "argument --limits: limit condition_depth: 'none' is not a number (such as 128 or "
+        "4MiB) (see 'sigma-certutil --help')"
+    )
+
+
+def test_a_file_name_with_a_line_break_is_a_path(tmp_path: Path) -> None:
+    good = tmp_path / "good\nrule.yml"
+    good.write_text(RULE, encoding="utf-8")
+    assert cli("convert", "-t", "kusto", str(good)).code == 0
+    bad = _write(tmp_path, "id_true", "bad\nrule.yml")
+    result = cli("convert", str(bad))
+    assert (result.code, result.stderr) == (USAGE, _line(HOSTILE["id_true"][1].format(path=bad)))
+
+
+def test_a_directory_named_like_a_rule(tmp_path: Path) -> None:
+    folder = tmp_path / "x.yml"
+    folder.mkdir()
+    shutil.copy(BUNDLED_RULE, folder / "inner.yml")
+    result = cli("convert", str(folder))
+    assert (result.code, result.stderr) == (USAGE, _line(f"{folder}: is a directory, not a file"))
+    built = cli("build", str(tmp_path), "-o", str(tmp_path / "out"), "-t", "kusto", "-q")
+    assert (built.code, built.stderr) == (0, "")  # a folder: its rules are built
+    assert (tmp_path / "out" / "kusto" / "inner.kql").is_file()
+    card = cli("explain", "--corpus", str(tmp_path), "--format", "json")
+    assert card.code == 0 and '"corpus_rules": 1' in card.stdout
+
+
+def test_build_and_check_list_every_hostile_rule_and_build_the_rest(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(BUNDLED_RULE, rules / "good.yml")
+    paths = {case: _write(rules, case) for case in HOSTILE}
+    expected = sorted(
+        _line(
+            # The build decodes the file itself and names no line for invalid UTF-8.
+            f"{paths[case]}: not a text file (invalid UTF-8)"
+            if case == "non_utf8"
+            else message.format(path=paths[case])
+        )
+        for case, (_, message) in HOSTILE.items()
+    )
+    out = tmp_path / "out"
+    for argv in (
+        ["build", str(rules), "-o", str(out), "-t", "kusto", "-j", "1"],
+        ["check", str(out)],
+    ):
+        result = cli(*argv)
+        assert result.code == CONVERSION
+        assert sorted(result.stderr.splitlines(keepends=True)[:-1]) == expected
+        assert result.stderr.splitlines()[-1].endswith(
+            f"{len(HOSTILE)} errors" + (", 0 differ" if argv[0] == "check" else "")
+        )
+    assert [p.name for p in (out / "kusto").iterdir()] == ["good.kql"]
+
+
+def test_corpus_files_over_the_limits_are_errors_unreadable_yaml_is_skipped(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(BUNDLED_RULE, corpus / "good.yml")
+    for case in ("duplicate_keys", "non_utf8", "self_alias"):  # not YAML this reads: no rules
+        _write(corpus, case)
+    card = cli("explain", "--corpus", str(corpus), "--format", "json")
+    assert (card.code, card.stderr) == (0, "")
+    assert '"corpus_rules": 1' in card.stdout
+    for case in ("alias_bomb", "nested_mappings", "big_file"):
+        bad = _write(corpus, case)
+        result = cli("explain", "--corpus", str(corpus))
+        assert (result.code, result.stdout) == (USAGE, "")
+        assert result.stderr == _line(HOSTILE[case][1].format(path=bad))
+        bad.unlink()
+
+
+# A FIFO blocks whoever opens it for reading until a writer comes, and /dev/zero never ends:
+# these run the installed script with a timeout and a 2 GiB address space, so that a
+# regression fails instead of hanging or filling the memory.
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+def _script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [entry_point(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=_limit_memory,
+    )
+
+
+def _specials(folder: Path) -> dict[Path, str]:
+    fifo, zero = folder / "fifo.yml", folder / "zero.yml"
+    os.mkfifo(fifo)
+    zero.symlink_to("/dev/zero")
+    return {
+        fifo: f"{fifo}: not a regular file (a FIFO); only regular files are read",
+        zero: f"{zero}: not a regular file (a character device); only regular files are read",
+    }
+
+
+def test_fifo_and_dev_zero_are_refused_unread_by_every_command(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(BUNDLED_RULE, rules / "good.yml")
+    specials = _specials(rules)
+    for path, message in specials.items():
+        for command in ("convert", "explain"):
+            result = _script(command, str(path))
+            assert (result.returncode, result.stderr) == (USAGE, _line(message))
+    expected = sorted(_line(message) for message in specials.values())
+    out = tmp_path / "out"
+    for argv in (["build", str(rules), "-o", str(out), "-t", "splunk"], ["check", str(out)]):
+        result = _script(*argv)
+        assert result.returncode == CONVERSION
+        assert sorted(result.stderr.splitlines(keepends=True)[:-1]) == expected
+    assert [p.name for p in (out / "splunk").iterdir()] == ["good.spl"]
+    corpus = _script("explain", "--corpus", str(rules))
+    assert corpus.returncode == USAGE
+    assert corpus.stderr == _line(specials[rules / "fifo.yml"])
+
+
+# The command's peak resident memory, as the kernel counts it for the process (VmHWM; not
+# ru_maxrss, which a child inherits from the process that forked it).
+_MEASURED = (
+    "import sys\n"
+    "from sigma_certutil.cli import main\n"
+    "code = main(sys.argv[2:])\n"
+    "with open('/proc/self/status') as status, open(sys.argv[1], 'w') as out:\n"
+    "    out.write(next(l.split()[1] for l in status if l.startswith('VmHWM:')))\n"
+    "sys.exit(code)\n"
+)
+
+
+def test_an_alias_bomb_costs_the_command_little_memory(tmp_path: Path) -> None:
+    """Before the limit, a smaller bomb (9**6 expanded) took 40 s and 1.9 GB, this one more
+    memory than the machine has."""
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("no /proc: the peak memory is read from /proc/self/status")
+    path, peak = _write(tmp_path, "alias_bomb"), tmp_path / "maxrss"
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURED, str(peak), "convert", str(path)],
+        capture_output=True, text=True, timeout=60, check=False, preexec_fn=_limit_memory,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (
+        USAGE,
+        _line(HOSTILE["alias_bomb"][1].format(path=path)),
+    )
+    assert int(peak.read_text(encoding="utf-8")) < 100 * 1024  # KiB: under 100 MB

@@ -3,6 +3,7 @@ a target's stack with a user's own pipelines resolves by priority in one place."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from helpers import ROOT
 from sigma.processing.pipeline import ProcessingPipeline
 
 from sigma_certutil.errors import PipelineError
+from sigma_certutil.limits import Limits
 from sigma_certutil.processing.registry import (
     STEPS,
     pipeline_dir,
@@ -91,3 +93,29 @@ def test_a_broken_own_pipeline_names_its_file(tmp_path: Path) -> None:
         user_pipeline(broken)
     with pytest.raises(PipelineError, match="cannot read pipeline"):
         user_pipeline(tmp_path / "missing.yml")
+
+
+def test_an_own_pipeline_is_read_strictly_and_within_the_limits(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yml"
+    os.mkfifo(fifo)  # refused from its status: opening it would wait for a writer
+    with pytest.raises(PipelineError) as caught:
+        user_pipeline(fifo)
+    assert str(caught.value) == (
+        f"{fifo}: cannot read pipeline: not a regular file (a FIFO); only regular files are read"
+    )
+    twice = tmp_path / "twice.yml"
+    twice.write_text("name: a\nname: b\ntransformations: []\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as caught:
+        user_pipeline(twice)
+    assert str(caught.value) == f"{twice}:2: invalid pipeline: duplicate key 'name' (lines 1 and 2)"
+    bomb = tmp_path / "bomb.yml"
+    levels = [f"l{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    bomb.write_text("\n".join(["l0: &a0 [x, x, x, x, x, x, x, x, x]", *levels]), encoding="utf-8")
+    with pytest.raises(PipelineError, match=r":5: invalid pipeline: YAML aliases expand to more"):
+        user_pipeline(bomb)
+    with pytest.raises(PipelineError, match=r"over the rule_bytes limit of 10 bytes$"):
+        user_pipeline(twice, Limits(rule_bytes=10))
+    empty = tmp_path / "empty.yml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"invalid pipeline: expected one YAML mapping$"):
+        user_pipeline(empty)

@@ -3,10 +3,14 @@ fixture corpus (its Markdown, JSON and HTML forms are tests/test_card_formats.py
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from helpers import BUNDLED_RULE, TESTS, cli
 
+from sigma_certutil.errors import CorpusError, RuleError
+from sigma_certutil.limits import Limits
 from sigma_certutil.rule_card import explain
 from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule
 
@@ -65,3 +69,24 @@ def test_explain_a_bad_rule_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"sigma-certutil: error: {rule}:")
     assert result.stderr.count("\n") == 1
     assert BUNDLED_RULE.exists()
+
+
+def test_the_card_reads_its_rule_within_the_limits(tmp_path: Path) -> None:
+    rule = tmp_path / "r.yml"
+    rule.write_text(BUNDLED_RULE.read_text(encoding="utf-8"), encoding="utf-8")
+    loaded = load_rule(rule)
+    rule.write_text(BUNDLED_RULE.read_text(encoding="utf-8") + "#" * 1000, encoding="utf-8")
+    with pytest.raises(RuleError, match=r": file is \d+ bytes, over the rule_bytes limit of 1 KiB"):
+        explain(loaded, limits=Limits(rule_bytes=1024))
+    assert explain(loaded).title == loaded.title
+
+
+def test_a_corpus_file_over_a_limit_is_an_error_naming_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    deep = corpus / "deep.yml"
+    deep.write_text("title: x\ndetection: " + "[" * 20 + "]" * 20 + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        explain(corpus=corpus, limits=Limits(yaml_depth=10))
+    assert str(caught.value) == f"{deep}:2: YAML nested deeper than the yaml_depth limit of 10"
+    assert explain(corpus=corpus).corpus_rules == 3  # within the default limits: not a rule

@@ -75,13 +75,16 @@ def converter(targets: tuple[str, ...], pipelines: tuple[str, ...]) -> RuleConve
 def convert_rule(source: str, stem: str, convert: RuleConverter, writer: Writer) -> RuleRecord:
     """Convert one rule file to every target and settle its output files. Errors come back in
     the record, never raised."""
+    from sigma_certutil.errors import InputError, RuleError
+    from sigma_certutil.files import read_input
+    from sigma_certutil.limits import DEFAULT_LIMITS
     from sigma_certutil.rules import rule_document, rule_from_document
 
     path = Path(source)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return RuleRecord(source, "", error=f"{source}: cannot read: {error.strerror}")
+        raw = read_input(source, RuleError, DEFAULT_LIMITS.rule_bytes)
+    except InputError as error:
+        return RuleRecord(source, "", error=str(error))
     record = RuleRecord(source, file_hash(raw))
     try:
         text = raw.decode("utf-8")

@@ -11,6 +11,7 @@ from sigma_certutil.errors import (
     InputError,
     RuleError,
 )
+from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 from sigma_certutil.targets import TARGETS, get_target
 
 if TYPE_CHECKING:
@@ -41,7 +42,20 @@ def chosen_targets(requested: Sequence[str] | None) -> list[str]:
     return ids
 
 
-def load_rules(paths: Sequence[str], errors: list[CertutilError]) -> list[tuple[str, SigmaRule]]:
+class FileDefect(Exception):
+    """An unexpected error (a defect: exit 3) while one input file was read; names the file."""
+
+    def __init__(self, source: str, error: BaseException) -> None:
+        self.source = source
+        self.error = error
+        super().__init__(f"{source}: internal error: {type(error).__name__}: {error}")
+
+
+def load_rules(
+    paths: Sequence[str], errors: list[CertutilError], limits: Limits = DEFAULT_LIMITS
+) -> list[tuple[str, SigmaRule]]:
+    """Each rule that loads, with its path; the RuleError of each that does not goes into
+    ``errors``. Anything else is a FileDefect naming the file."""
     from sigma_certutil.rules import load_bundled_rule, load_rule
 
     if not paths:
@@ -49,9 +63,11 @@ def load_rules(paths: Sequence[str], errors: list[CertutilError]) -> list[tuple[
     rules = []
     for path in paths:
         try:
-            rules.append((path, load_rule(path)))
+            rules.append((path, load_rule(path, limits=limits)))
         except RuleError as error:
             errors.append(error)
+        except Exception as error:
+            raise FileDefect(path, error) from error
     return rules
 
 

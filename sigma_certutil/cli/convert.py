@@ -43,7 +43,7 @@ def convert_command(args: argparse.Namespace) -> int:
     target_ids = chosen_targets(args.targets)
     converted: list[_Converted] = []
     errors: list[CertutilError] = []
-    for source, rule in load_rules(args.rules, errors):
+    for source, rule in load_rules(args.rules, errors, args.limits):
         for target_id in target_ids:
             try:
                 converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
@@ -91,17 +91,27 @@ def _readable(converted: Sequence[_Converted]) -> str:
 
 
 def fields_command(args: argparse.Namespace) -> int:
+    from sigma_certutil.conditions import recursion_room, rule_condition_depth
     from sigma_certutil.fields import field_routes
 
     target_ids = chosen_targets(args.targets)
     errors: list[CertutilError] = []
     found: list[tuple[str, str, FieldRoute]] = []
-    for source, rule in load_rules(args.rules, errors):
+    for source, rule in load_rules(args.rules, errors, args.limits):
         for target_id in target_ids:
             try:
-                found.extend((source, target_id, route) for route in field_routes(rule, target_id))
+                with recursion_room(rule_condition_depth(rule)):
+                    routes = field_routes(rule, target_id)
             except ConversionError as error:
                 errors.append(error)
+                continue
+            except CertutilError:
+                raise
+            except Exception as error:  # as convert() has it
+                reason = f"pySigma could not convert it: {type(error).__name__}: {error}"
+                errors.append(ConversionError(source, target_id, reason))
+                continue
+            found.extend((source, target_id, route) for route in routes)
     for failure in errors:
         print_error(failure)
     if args.json:

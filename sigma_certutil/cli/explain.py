@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     pass
 from sigma_certutil.cli.common import (
     EXIT_OK,
+    FileDefect,
 )
+from sigma_certutil.errors import CertutilError
 
 
 def explain_command(args: argparse.Namespace) -> int:
@@ -22,8 +24,15 @@ def explain_command(args: argparse.Namespace) -> int:
     from sigma_certutil.rule_card import explain
     from sigma_certutil.rules import load_rule
 
-    rule = load_rule(args.rule) if args.rule else None
-    card = explain(rule, corpus=Path(args.corpus) if args.corpus else None)
+    rule = None
+    if args.rule:
+        try:
+            rule = load_rule(args.rule, limits=args.limits)
+        except CertutilError:
+            raise
+        except Exception as error:
+            raise FileDefect(args.rule, error) from error
+    card = explain(rule, corpus=Path(args.corpus) if args.corpus else None, limits=args.limits)
     output = FORMATS[args.format](card)
     if args.output:
         write_atomic(args.output, output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, NoReturn
 
+from sigma_certutil.limits import DEFAULT_LIMITS, LIMIT_NAMES, Limits, parse_limits, size_text
 from sigma_certutil.targets import TARGETS
 from sigma_certutil.versions import installed_versions
 
@@ -43,11 +44,37 @@ def _targets_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _limits(text: str) -> Limits:
+    try:
+        return parse_limits(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _limits_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--limits",
+        type=_limits,
+        default=DEFAULT_LIMITS,
+        metavar="NAME=VALUE,...",
+        help="raise the bounds on what a rule may hold, e.g. rule_bytes=4MiB,condition_depth=128 "
+        f"({', '.join(f'{name}={value}' for name, value in _defaults())})",
+    )
+
+
+def _defaults() -> list[tuple[str, str]]:
+    return [
+        (name, size_text(value).replace(" ", "") if name.endswith("_bytes") else str(value))
+        for name, value in ((name, getattr(DEFAULT_LIMITS, name)) for name in LIMIT_NAMES)
+    ]
+
+
 def _rules_and_targets(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "rules", nargs="*", metavar="RULE.yml", help="Sigma rule files (default: the bundled rule)"
     )
     _targets_option(command)
+    _limits_option(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", metavar="DIR", help="count each indicator over the rules under DIR"
     )
     explain_cmd.add_argument("--format", choices=("md", "json", "html"), default="md")
+    _limits_option(explain_cmd)
     explain_cmd.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     explain_cmd.set_defaults(handler=explain_command)
 

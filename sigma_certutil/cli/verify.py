@@ -56,7 +56,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
     target_ids = chosen_targets(args.targets)
     errors: list[CertutilError] = []
-    rules = load_rules(args.rules, errors)
+    rules = load_rules(args.rules, errors, args.limits)
     for failure in errors:
         print_error(failure)
     events = [event for path in args.events for event in load_events(path)]

@@ -86,8 +86,19 @@ def run_conversion(
 
 
 def convert(rule: SigmaRule, target: str, pipelines: Sequence[ProcessingPipeline] = ()) -> str:
-    """The query for one target. The rule itself is left unchanged."""
-    return run_conversion(rule, target, pipelines).query
+    """The query for one target. The rule itself is left unchanged. Only CertutilError leaves:
+    whatever else pySigma raises on a rule is a ConversionError naming the rule and target."""
+    from sigma_certutil.conditions import recursion_room, rule_condition_depth
+    from sigma_certutil.errors import CertutilError
+
+    try:
+        with recursion_room(rule_condition_depth(rule)):
+            return run_conversion(rule, target, pipelines).query
+    except CertutilError:
+        raise
+    except Exception as error:
+        reason = f"pySigma could not convert it: {type(error).__name__}: {error}"
+        raise ConversionError(rule_origin(rule), target, reason) from error
 
 
 def convert_all(rule: SigmaRule, targets: Iterable[str] | None = None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sigma_certutil.errors import PipelineError
+from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
@@ -169,19 +170,37 @@ STEPS: Mapping[str, Step] = MappingProxyType(
 )
 
 
-def user_pipeline(path: str | Path) -> ProcessingPipeline:
-    """A user's own pipeline file (index names, field overrides, extra conditions)."""
+def user_pipeline(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> ProcessingPipeline:
+    """A user's own pipeline file (index names, field overrides, extra conditions): a regular
+    file within ``limits.rule_bytes``, its YAML read strictly and within the limits."""
     import yaml
     from sigma.exceptions import SigmaError
     from sigma.processing.pipeline import ProcessingPipeline
 
+    from sigma_certutil.files import read_input
+    from sigma_certutil.rule_lines import PYSIGMA_FAILURES
+    from sigma_certutil.strict_yaml import YamlProblem, load_documents
+
     source = Path(path)
     try:
-        return ProcessingPipeline.from_yaml(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PipelineError(f"cannot read pipeline: {error.strerror}", source) from error
-    except (SigmaError, yaml.YAMLError) as error:
+        raw = read_input(source, PipelineError, limits.rule_bytes)
+    except PipelineError as error:
+        raise PipelineError(f"cannot read pipeline: {error.message}", source) from error
+    try:
+        documents = load_documents(raw.decode("utf-8"), limits)
+    except UnicodeDecodeError as error:
+        raise PipelineError("invalid pipeline: not a text file (invalid UTF-8)", source) from error
+    except YamlProblem as error:
+        raise PipelineError(f"invalid pipeline: {error.problem}", source, error.line) from error
+    except yaml.YAMLError as error:
         raise PipelineError(f"invalid pipeline: {error}", source) from error
+    if len(documents) != 1 or not isinstance(documents[0].value, dict):
+        raise PipelineError("invalid pipeline: expected one YAML mapping", source)
+    try:
+        return ProcessingPipeline.from_dict(documents[0].value)
+    except PYSIGMA_FAILURES as error:
+        detail = str(error) if isinstance(error, SigmaError) else f"{type(error).__name__}: {error}"
+        raise PipelineError(f"invalid pipeline: {detail}", source) from error
 
 
 def target_steps(
