@@ -60,16 +60,18 @@ class Writer:
         """Compare the file at ``relative`` under OUT with ``text`` and write it unless it
         holds that already. Records nothing (workers call it; see ``note``)."""
         path = os.path.join(self._root, relative)
-        current: str | None = None
+        current: bytes | None = None
         if os.path.dirname(relative) not in self._fresh:
             try:
-                with open(path, encoding="utf-8") as handle:
+                with open(path, "rb") as handle:
                     current = handle.read()
-            except (OSError, UnicodeDecodeError):
+            except OSError:
                 pass
-        if current == text:
+        # Bytes, not text: a file that differs only in its line ends (CRLF) is rewritten.
+        if current == text.encode("utf-8"):
             return Settled("unchanged", file_status(path))
-        return self._differs(path, relative, current, text, make_folder)
+        shown = None if current is None else current.decode("utf-8", errors="replace")
+        return self._differs(path, relative, shown, text, make_folder)
 
     def note(self, relative: str, settled: Settled) -> None:
         """Record what became of one file."""
@@ -85,13 +87,15 @@ class Writer:
         self.note(relative, self.settle(relative, text, make_folder=True))
 
     def remove(self, relatives: Iterable[str]) -> None:
-        """Files the last build wrote that no rule produces now. A path that leads out of OUT,
-        or is OUT, is left alone."""
+        """Files the last build wrote that no rule produces now. A path whose folder leads out
+        of OUT, or that names a folder, is left alone; a symbolic link is removed, not what it
+        points to."""
         root = self.out_dir.resolve()
         for relative in relatives:
-            path = (self.out_dir / relative).resolve()
-            if path.is_relative_to(root) and path != root:
-                self._remove(path, relative)
+            path = self.out_dir / relative
+            if path.name in ("", ".", "..") or not path.parent.resolve().is_relative_to(root):
+                continue
+            self._remove(path.parent.resolve() / path.name, relative)
 
     def write_cache(self, folder: Path, texts: Mapping[str, str]) -> None:
         """Files of a cache folder under OUT, in order, as far as they can be written: a
@@ -113,12 +117,19 @@ class Writer:
         self, path: str, relative: str, current: str | None, text: str, make_folder: bool
     ) -> Settled:
         if make_folder:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            folder = os.path.dirname(path)
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as error:
+                raise OutputError(f"{folder}: cannot create: {error.strerror}") from error
         write_atomic(path, text)
         return Settled("written", file_status(path))
 
     def _remove(self, path: Path, relative: str) -> None:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(f"{path}: cannot remove: {error.strerror}") from error
         self.removed.append(relative)
 
 

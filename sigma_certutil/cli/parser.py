@@ -28,6 +28,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see '{PROG} --help')\n")
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, or a usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _package_version() -> str:
     return installed_versions(["sigma-certutil"])["sigma-certutil"]
 
@@ -126,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write OUT/deploy/: savedsearches.conf, Kibana rule NDJSON, Sentinel YAML",
     )
-    build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: CPUs)")
+    build_cmd.add_argument(
+        "-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)"
+    )
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     build_cmd.set_defaults(handler=build_command)
 
