@@ -118,13 +118,15 @@ def build(
 
     # Imported only by a build with something to do: a no-change rebuild starts sooner.
     from sigma_certutil.build.plan import plan, previous_records
+    from sigma_certutil.build.records import Task
     from sigma_certutil.build.workers import Job, convert_all
     from sigma_certutil.build.writer import CheckWriter, Writer
 
     writer = CheckWriter(out_dir) if check else Writer(out_dir)
 
     last = Manifest.read(out_dir) if (out_dir / MANIFEST).exists() else None
-    planned = plan(files, stems(files), out_dir, previous_records(last, options), state)
+    stems_ = stems(files)
+    planned = plan(files, stems_, out_dir, previous_records(last, options), state)
     writer.prepare(options.targets)
     done = len(planned.kept)
 
@@ -135,10 +137,14 @@ def build(
             progress(done, len(files))
 
     records = {record.source: record for record in planned.kept}
-    job = Job(options.targets, options.pipelines, writer)
-    for record in convert_all(planned.work, job, workers, step if progress else None):
+    work = planned.work
+    if options.deploy:  # the workers read each kept rule for the deploy files
+        work = work + [Task(r.source, stems_[r.source], r) for r in planned.kept if not r.error]
+        done -= len(work) - len(planned.work)
+    job = Job(options.targets, options.pipelines, writer, options.deploy)
+    for record in convert_all(work, job, workers, step if progress else None):
         records[record.source] = record
-    if progress and not planned.work:
+    if progress and not work:
         progress(len(files), len(files))
     ordered = [records[source] for source in files if source in records]
     outputs, errors, skipped = _collect(ordered, options.allow_unsupported, writer)
@@ -148,7 +154,7 @@ def build(
     if options.deploy:
         from sigma_certutil.build.deployables import deploy_texts
 
-        deploy_files, deploy_errors = deploy_texts(out_dir, outputs, records)
+        deploy_files, deploy_errors = deploy_texts(outputs, records)
         errors.extend(deploy_errors)
     for relative, text in deploy_files.items():
         writer.write(relative, text)

@@ -38,7 +38,7 @@ def file_status(path: str | Path) -> Status | None:
     """A file's status, or None when it cannot be had (no such file)."""
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a path the state or manifest names
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
@@ -97,8 +97,8 @@ class BuildState:
         records: Sequence[RuleRecord],
         summary: Summary,
     ) -> BuildState:
-        """The state a build leaves: its rule files' statuses as it read them, and its
-        output files' and the manifest's as it left them."""
+        """The state a build leaves: its settled rule files' statuses as it read them, and
+        its output files' and the manifest's as it left them."""
         outputs = {
             query.path: query.settled.stat
             for record in records
@@ -108,7 +108,10 @@ class BuildState:
         manifest = file_status(options.out / MANIFEST)
         if manifest is not None:
             outputs[MANIFEST] = manifest
-        rules = {source: statuses[source] for source in files if source in statuses}
+        # A rule whose error is not kept (a file not read, an output not written) is not
+        # settled: its file status is left out, so that the next build tries it again.
+        unsettled = {r.source for r in records if r.error is not None and not r.rule_hash}
+        rules = {s: statuses[s] for s in files if s in statuses and s not in unsettled}
         return cls(options, rules, outputs, summary)
 
     def untouched(self, options: BuildOptions, files: Sequence[str]) -> bool:
