@@ -35,6 +35,7 @@ from sigma_certutil.build.layout import MANIFEST, rule_files, safe_stem, stems
 from sigma_certutil.build.manifest import Failure, Manifest, Output, Refusal, read_manifest
 from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.build.state import BuildState, Summary
+from sigma_certutil.errors import CertutilError, PipelineError, UsageError
 
 if TYPE_CHECKING:
     from sigma_certutil.build.records import RuleRecord
@@ -100,11 +101,10 @@ def build(
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build (or, with ``check``, compare without writing) every rule under ``sources``."""
-    if pipelines:
-        from sigma_certutil.processing.registry import user_pipeline
-
-        for pipeline in pipelines:
-            user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers: at least 1, not {workers}")
+    for pipeline in pipelines:
+        _check_pipeline(pipeline)  # a broken pipeline file fails the build before any work
     options = BuildOptions.create(
         sources, out, targets, pipelines, allow_unsupported=allow_unsupported, deploy=deploy
     )
@@ -177,6 +177,23 @@ def build(
         diffs=writer.diffs,
         _outputs=outputs,
     )
+
+
+def _check_pipeline(pipeline: str | Path) -> None:
+    """PipelineError for a pipeline file that is not a .yml or .yaml file (``check`` reads
+    no other) or does not load."""
+    from sigma_certutil.processing.registry import user_pipeline
+
+    if not str(pipeline).endswith((".yml", ".yaml")):
+        raise PipelineError("not a .yml or .yaml file", pipeline)
+    try:
+        user_pipeline(pipeline)
+    except CertutilError:
+        raise
+    except Exception as error:  # a YAML document pySigma does not expect
+        raise PipelineError(
+            f"invalid pipeline: {type(error).__name__}: {error}", pipeline
+        ) from error
 
 
 def _as_built(summary: Summary, out_dir: Path) -> BuildResult:

@@ -63,3 +63,36 @@ def stems(files: Sequence[str]) -> dict[str, str]:
 def query_path(target: str, stem: str) -> str:
     """Where, under OUT, the query of the rule file named ``stem`` for ``target`` goes."""
     return f"{target}/{stem}.{TARGETS[target].extension}"
+
+
+# An output name as this package writes them (or ever wrote them): what ``stems`` gives.
+_STEM = r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}"
+
+
+def is_query_path(target: str, path: str) -> bool:
+    """Whether ``path`` is one this package writes a query of ``target`` to: its folder, a
+    name of letters, digits, '.', '_' and '-' not starting with '.', its extension."""
+    spec = TARGETS.get(target)
+    return spec is not None and _matches(
+        rf"{re.escape(target)}/{_STEM}\.{re.escape(spec.extension)}", path
+    )
+
+
+def is_deploy_path(path: str) -> bool:
+    """Whether ``path`` is a file of a deploy folder with the extension of a format written
+    there (as the target rows place them: ``deploy/*.conf``, ``deploy/*.ndjson``,
+    ``deploy/sentinel/*.yaml``), named as output names are."""
+    return any(_matches(shape, path) for shape in _deploy_shapes())
+
+
+def _deploy_shapes() -> set[str]:
+    shapes = set()
+    for target in TARGETS.values():
+        for entry in target.deploy:
+            folder, extension = os.path.dirname(entry.path), entry.path.rsplit(".", 1)[-1]
+            shapes.add(rf"{re.escape(folder)}/{_STEM}\.{re.escape(extension)}")
+    return shapes
+
+
+def _matches(shape: str, path: str) -> bool:
+    return re.fullmatch(shape, path, flags=re.ASCII) is not None

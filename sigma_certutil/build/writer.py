@@ -18,6 +18,8 @@ from sigma_certutil.build.state import Status, file_status
 from sigma_certutil.errors import OutputError
 from sigma_certutil.output import write_atomic
 
+_READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
 
 @dataclass(frozen=True)
 class Settled:
@@ -62,8 +64,8 @@ class Writer:
         path = os.path.join(self._root, relative)
         current: bytes | None = None
         if os.path.dirname(relative) not in self._fresh:
-            try:
-                with open(path, "rb") as handle:
+            try:  # never through a symbolic link: check would show what it points to
+                with open(os.open(path, _READ), "rb") as handle:
                     current = handle.read()
             except OSError:
                 pass

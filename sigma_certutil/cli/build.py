@@ -5,16 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
-from sigma_certutil.cli.common import (
-    EXIT_CONVERSION,
-    EXIT_OK,
-    chosen_targets,
-    print_error,
-)
+from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, chosen_targets, print_error
+from sigma_certutil.errors import PipelineError
 
 
 def _run_build(
@@ -58,6 +51,18 @@ def _run_build(
     return EXIT_CONVERSION if result.failed or result.diffs else EXIT_OK
 
 
+def _named_pipeline(path: str) -> None:
+    """Load a pipeline a manifest names; its error names the file and never quotes it (a
+    manifest could name any file)."""
+    from sigma_certutil.processing.registry import user_pipeline
+
+    try:
+        user_pipeline(path)
+    except Exception as error:
+        message = "the manifest names a pipeline that does not load (build with it to see why)"
+        raise PipelineError(message, path) from error
+
+
 def build_command(args: argparse.Namespace) -> int:
     return _run_build(
         args.sources,
@@ -75,7 +80,11 @@ def build_command(args: argparse.Namespace) -> int:
 def check_command(args: argparse.Namespace) -> int:
     from sigma_certutil.build import Manifest
 
-    options = Manifest.read(args.output).options
+    manifest = Manifest.read(args.output)
+    manifest.check_inputs(args.output)
+    options = manifest.options
+    for pipeline in options.pipelines:
+        _named_pipeline(pipeline)
     return _run_build(
         options.sources,
         args.output,
