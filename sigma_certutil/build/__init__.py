@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sigma_certutil.build.layout import MANIFEST, rule_files, safe_stem, stems
+from sigma_certutil.build.layout import MANIFEST, rule_files, safe_stem, stem_of, stems
 from sigma_certutil.build.manifest import Failure, Manifest, Output, Refusal, read_manifest
 from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.build.state import BuildState, Summary
@@ -125,7 +125,7 @@ def build(
     writer = CheckWriter(out_dir) if check else Writer(out_dir)
 
     last = Manifest.read(out_dir) if (out_dir / MANIFEST).exists() else None
-    stems_ = stems(files)
+    stems_ = stems(files, {o.source: stem_of(o.path) for o in last.outputs} if last else None)
     planned = plan(files, stems_, out_dir, previous_records(last, options), state)
     writer.prepare(options.targets)
     done = len(planned.kept)
