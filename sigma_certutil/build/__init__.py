@@ -25,6 +25,8 @@ writer (Writer, CheckWriter), deployables (OUT/deploy/).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,9 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sigma_certutil.build.layout import MANIFEST, rule_files, safe_stem, stem_of, stems
+from sigma_certutil.build.lock import locked
 from sigma_certutil.build.manifest import Failure, Manifest, Output, Refusal, read_manifest
 from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.build.state import BuildState, Summary
+from sigma_certutil.build.sweep import temporaries, unlisted
 from sigma_certutil.errors import CertutilError, PipelineError, UsageError
 
 if TYPE_CHECKING:
@@ -108,22 +112,41 @@ def build(
     options = BuildOptions.create(
         sources, out, targets, pipelines, allow_unsupported=allow_unsupported, deploy=deploy
     )
-    out_dir = options.out
-    files = rule_files(sources)
-    state = BuildState.read(out_dir)
-    if not options.deploy and state.summary is not None and state.untouched(options, files):
-        if progress:
-            progress(len(files), len(files))
-        return _as_built(state.summary, out_dir)
+    with locked(options.out, write=not check):
+        files = rule_files(sources)
+        state = BuildState.read(options.out)
+        if not options.deploy and state.summary is not None and state.untouched(options, files):
+            if progress:
+                progress(len(files), len(files))
+            return _as_built(state.summary, options.out)
+        # Imported only by a build with something to do: a no-change rebuild starts sooner.
+        from sigma_certutil.build.writer import CheckWriter, Writer
 
-    # Imported only by a build with something to do: a no-change rebuild starts sooner.
+        writer = CheckWriter(options.out) if check else Writer(options.out)
+        try:
+            return _build(options, files, state, writer, workers, progress)
+        except BaseException:  # interrupted (or failed): no temporary file of this build stays
+            if not check:
+                with contextlib.suppress(CertutilError):
+                    writer.clean(temporaries(options.out, {os.getpid()}))
+            raise
+
+
+def _build(
+    options: BuildOptions,
+    files: list[str],
+    state: BuildState,
+    writer: Writer,
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> BuildResult:
     from sigma_certutil.build.plan import plan, previous_records
     from sigma_certutil.build.records import Task
     from sigma_certutil.build.workers import Job, convert_all
-    from sigma_certutil.build.writer import CheckWriter, Writer
+    from sigma_certutil.build.writer import UNLISTED
 
-    writer = CheckWriter(out_dir) if check else Writer(out_dir)
-
+    out_dir = options.out
+    writer.clean(temporaries(out_dir))  # what an interrupted build left
     last = Manifest.read(out_dir) if (out_dir / MANIFEST).exists() else None
     stems_ = stems(files, {o.source: stem_of(o.path) for o in last.outputs} if last else None)
     planned = plan(files, stems_, out_dir, previous_records(last, options), state)
@@ -164,8 +187,9 @@ def build(
     )
     writer.write(MANIFEST, manifest.text())
     expected.add(MANIFEST)
-    if last is not None:
-        writer.remove(sorted(last.paths() - expected))
+    listed = last.paths() if last is not None else set()
+    writer.remove(sorted(listed - expected))
+    writer.remove(unlisted(out_dir, options.targets, expected | listed), UNLISTED)
     summary = Summary(len(outputs), tuple(errors), tuple(skipped))
     BuildState.after(options, files, planned.statuses, ordered, summary).save(writer, state)
     return BuildResult(

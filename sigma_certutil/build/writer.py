@@ -10,7 +10,7 @@ the main process ``note``s what they send back.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from sigma_certutil.build.state import Status, file_status
 from sigma_certutil.errors import OutputError
 from sigma_certutil.output import write_atomic
 
+_GONE = "no rule produces this file any more"
+UNLISTED = "no manifest lists this file; a build removes it"
+_LEFT = "a temporary file an interrupted build left; a build removes it"
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -88,16 +91,25 @@ class Writer:
         """Settle one file of the main process (the manifest, a deploy file) and record it."""
         self.note(relative, self.settle(relative, text, make_folder=True))
 
-    def remove(self, relatives: Iterable[str]) -> None:
-        """Files the last build wrote that no rule produces now. A path whose folder leads out
-        of OUT, or that names a folder, is left alone; a symbolic link is removed, not what it
-        points to."""
+    def remove(self, relatives: Iterable[str], why: str = _GONE) -> None:
+        """Files no rule produces now (the last build wrote them, or no manifest lists them:
+        ``why``). A path whose folder leads out of OUT, or that names a folder, is left alone;
+        a symbolic link is removed, not what it points to."""
+        for relative, path in self._inside(relatives):
+            self._remove(path, relative, why)
+
+    def clean(self, relatives: Iterable[str]) -> None:
+        """Temporary files an interrupted build left (sweep.py): removed, and not counted."""
+        for relative, path in self._inside(relatives):
+            self._clean(path, relative)
+
+    def _inside(self, relatives: Iterable[str]) -> Iterator[tuple[str, Path]]:
         root = self.out_dir.resolve()
         for relative in relatives:
             path = self.out_dir / relative
             if path.name in ("", ".", "..") or not path.parent.resolve().is_relative_to(root):
                 continue
-            self._remove(path.parent.resolve() / path.name, relative)
+            yield relative, path.parent.resolve() / path.name
 
     def write_cache(self, folder: Path, texts: Mapping[str, str]) -> None:
         """Files of a cache folder under OUT, in order, as far as they can be written: a
@@ -127,12 +139,15 @@ class Writer:
         write_atomic(path, text)
         return Settled("written", file_status(path))
 
-    def _remove(self, path: Path, relative: str) -> None:
+    def _remove(self, path: Path, relative: str, why: str) -> None:
+        self._clean(path, relative)
+        self.removed.append(relative)
+
+    def _clean(self, path: Path, relative: str) -> None:
         try:
             path.unlink(missing_ok=True)
         except OSError as error:
             raise OutputError(f"{path}: cannot remove: {error.strerror}") from error
-        self.removed.append(relative)
 
 
 class CheckWriter(Writer):
@@ -149,8 +164,11 @@ class CheckWriter(Writer):
     ) -> Settled:
         return Settled("differs", diff=unified_diff(relative, current, text))
 
-    def _remove(self, path: Path, relative: str) -> None:
-        self.diffs[relative] = f"{relative}: no rule produces this file any more\n"
+    def _remove(self, path: Path, relative: str, why: str) -> None:
+        self.diffs[relative] = f"{relative}: {why}\n"
+
+    def _clean(self, path: Path, relative: str) -> None:
+        self.diffs[relative] = f"{relative}: {_LEFT}\n"
 
 
 def unified_diff(shown: str, current: str | None, text: str) -> str:
