@@ -165,8 +165,11 @@ def _build(
         work = work + [Task(r.source, stems_[r.source], r) for r in planned.kept if not r.error]
         done -= len(work) - len(planned.work)
     job = Job(options.targets, options.pipelines, writer, options.deploy)
-    for record in convert_all(work, job, workers, step if progress else None):
-        records[record.source] = record
+    # Closed however the loop ends: no worker runs on once the build stops.
+    converted = convert_all(work, job, workers, step if progress else None)
+    with contextlib.closing(converted):
+        for record in converted:
+            records[record.source] = record
     if progress and not work:
         progress(len(files), len(files))
     ordered = [records[source] for source in files if source in records]

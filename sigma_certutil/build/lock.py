@@ -105,14 +105,18 @@ def _holder(descriptor: int) -> str:
 
 
 def alive(pid: int) -> bool:
-    """Whether a process of that id runs (or is a zombie not yet reaped)."""
+    """Whether a process of that id runs (a zombie, ended but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:  # another user's process
         return True
-    return True
+    try:  # Linux: "pid (comm) state ..."
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _close_in_child() -> None:

@@ -9,7 +9,7 @@ the build's writer). pySigma is imported here only when a rule is converted.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -163,9 +163,10 @@ def convert_all(
     job: Job,
     workers: int | None,
     progress: Callable[[int], None] | None,
-) -> Iterator[RuleRecord]:
+) -> Generator[RuleRecord, None, None]:
     """Convert the tasks' rule files, in worker processes when there are enough of them, in
-    order."""
+    order. Closing the iterator (or an exception in it: Ctrl-C, SIGTERM) stops the workers
+    and waits for them (pool.py)."""
     if not work:
         return
     workers = min(workers or os.cpu_count() or 1, max(1, len(work) // 8))
@@ -176,7 +177,7 @@ def convert_all(
             if progress:
                 progress(1)
         return
-    import multiprocessing
+    from sigma_certutil.build.pool import worker_pool
 
     # Small chunks: the last one to finish keeps one core busy alone.
     size = max(1, min(8, len(work) // (workers * 8)))
@@ -184,7 +185,7 @@ def convert_all(
     # Built before the workers start: forked workers have it, pySigma loaded, for free.
     _start(job)
     try:
-        with multiprocessing.Pool(workers, _start, (job,)) as pool:
+        with worker_pool(workers, _start, (job,)) as pool:
             for records in pool.imap(_chunk, chunks):
                 yield from records
                 if progress:

@@ -63,6 +63,14 @@ def _named_pipeline(path: str) -> None:
         raise PipelineError(message, path) from error
 
 
+def interrupted_note(args: argparse.Namespace) -> str:
+    """What an interrupted build or check leaves in OUT."""
+    if (args.command == "build" and args.check) or (args.command == "check" and not args.update):
+        return "nothing was written"
+    # Each file is written whole and renamed; the last manifest stays until the new one is.
+    return "each file in OUT is whole, and the next build brings OUT up to date"
+
+
 def build_command(args: argparse.Namespace) -> int:
     return _run_build(
         args.sources,

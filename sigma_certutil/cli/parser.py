@@ -10,7 +10,7 @@ from sigma_certutil.versions import installed_versions
 
 if TYPE_CHECKING:
     pass
-from sigma_certutil.cli.build import build_command, check_command
+from sigma_certutil.cli.build import build_command, check_command, interrupted_note
 from sigma_certutil.cli.common import (
     EXIT_USAGE,
     PROG,
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)"
     )
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    build_cmd.set_defaults(handler=build_command)
+    build_cmd.set_defaults(handler=build_command, interrupted=interrupted_note)
 
     check_cmd = commands.add_parser(
         "check", help="exit 1 with a diff when OUT differs from what its rules build now"
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("output", metavar="OUT")
     check_cmd.add_argument("--update", action="store_true", help="rewrite OUT instead")
     check_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    check_cmd.set_defaults(handler=check_command)
+    check_cmd.set_defaults(handler=check_command, interrupted=interrupted_note)
 
     explain_cmd = commands.add_parser(
         "explain",
