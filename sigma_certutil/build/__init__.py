@@ -18,9 +18,16 @@ Speed, for folders of thousands of rules rebuilt on every commit:
   each rule once, apply each pipeline step the targets share once (conversion/shared.py), and
   write their own output files (workers.py).
 
+Robustness: one rule's failure is listed against it and never stops the build (workers.py);
+one build at a time per OUT (lock.py); the manifest is checked to name only files this
+package writes before any is read or removed (manifest.py); an interrupted build stops its
+workers and removes its temporary files, and the next one removes what a killed build left
+and the query files no manifest lists (pool.py, sweep.py).
+
 The modules: layout (where files go), options (BuildOptions), manifest (Manifest), state (the
 build state and the no-change shortcut), plan (what to convert again), workers (conversion),
-writer (Writer, CheckWriter), deployables (OUT/deploy/).
+pool (the worker processes), writer (Writer, CheckWriter), deployables (OUT/deploy/), lock
+(OUT's lock), sweep (what no manifest lists).
 """
 
 from __future__ import annotations
