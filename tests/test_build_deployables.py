@@ -140,3 +140,20 @@ def test_deploy_takes_the_rules_as_the_workers_read_them(
         shutil.copytree(copy, rules, dirs_exist_ok=True)
         for rule in rules.iterdir():  # the same files, as the state saw them
             shutil.copystat(copy / rule.name, rule)
+
+
+def test_a_deploy_folder_that_cannot_be_made_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    rules, out = _rules(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "deploy").write_text("a file where the folder goes\n", encoding="utf-8")
+    result = cli("build", str(rules), "-o", str(out), "-q", "--deploy", "-t", "kusto", "-j", "1")
+    assert result.code == 2
+    assert result.stderr == (
+        f"sigma-certutil: error: {out / 'deploy' / 'sentinel'}: cannot create: Not a directory\n"
+    )
+    assert [p.name for p in (out / "kusto").iterdir()] == ["certutil.kql", "smb.kql"]
+    assert _temporaries(out) == []
+
+
+def _temporaries(folder: Path) -> list[Path]:
+    return list(folder.rglob("*.tmp"))

@@ -144,3 +144,9 @@ def test_temporary_files_of_processes_that_are_gone_are_removed(tmp_path: Path) 
     result = build([rules], out, ["eql"], deploy=True, workers=1)
     assert (result.written, result.removed, result.errors) == ([], [], [])
     assert [name for name in left + kept if (out / name).exists()] == kept
+
+
+def test_a_build_that_cannot_start_makes_no_output_folder(tmp_path: Path) -> None:
+    result = cli("build", str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "-q")
+    assert result.code == 2
+    assert not (tmp_path / "out").exists()

@@ -119,8 +119,8 @@ def build(
     options = BuildOptions.create(
         sources, out, targets, pipelines, allow_unsupported=allow_unsupported, deploy=deploy
     )
+    files = rule_files(sources)
     with locked(options.out, write=not check):
-        files = rule_files(sources)
         state = BuildState.read(options.out)
         if not options.deploy and state.summary is not None and state.untouched(options, files):
             if progress:
