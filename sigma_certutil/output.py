@@ -15,9 +15,10 @@ _CREATE |= getattr(os, "O_NOFOLLOW", 0)
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write to a temporary file beside ``path``, then rename it into place.
 
-    A reader never sees a half-written file, and a failure leaves any previous file intact.
-    The temporary name carries the process id (a build's workers write side by side); a name
-    left by a process that died is passed over.
+    A reader never sees a half-written file, and a failure or an interruption leaves any
+    previous file intact and removes the temporary file. Its name, ``.<name>.<pid>.<n>.tmp``,
+    carries the process id (a build's workers write side by side); a name left by a process
+    that was killed is passed over, and the next build removes it (build/sweep.py).
     """
     target = os.fspath(path)
     folder, name = os.path.split(target)
@@ -41,7 +42,9 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         finally:
             os.close(descriptor)
         os.replace(temporary, target)
-    except OSError as error:
+    except BaseException as error:  # interrupted too (Ctrl-C, SIGTERM): no temporary stays
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise OutputError(f"{target}: cannot write: {error.strerror}") from error
+        if isinstance(error, OSError):
+            raise OutputError(f"{target}: cannot write: {error.strerror}") from error
+        raise

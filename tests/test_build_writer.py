@@ -145,3 +145,42 @@ def test_build_check_writes_nothing_and_reports_every_file(tmp_path: Path) -> No
     assert list(drift.diffs) == ["kusto/certutil.kql"]
     assert "-edited\n" in drift.diffs["kusto/certutil.kql"]
     assert drift.unchanged == 2
+
+
+def test_files_are_compared_as_bytes(tmp_path: Path) -> None:
+    """A file that differs only in its line ends, or is not UTF-8, is not the text built."""
+    out = _out(tmp_path)
+    (out / "eql" / "a.eql").write_bytes(b"old query\r\nsame line\r\n")
+    writer = Writer(out)
+    writer.prepare(["eql"])
+    assert writer.settle("eql/a.eql", "old query\nsame line\n").status == "written"
+    assert (out / "eql" / "a.eql").read_bytes() == b"old query\nsame line\n"
+    (out / "eql" / "a.eql").write_bytes(b"old query\r\nsame line\r\n")
+    settled = CheckWriter(out).settle("eql/a.eql", "old query\nsame line\n")
+    assert settled.status == "differs"
+    assert "-old query\r\n" in settled.diff
+    (out / "eql" / "a.eql").write_bytes(b"\xff\n")
+    assert CheckWriter(out).settle("eql/a.eql", "x\n").diff.splitlines()[3] == "-\ufffd"
+
+
+def test_a_folder_or_a_removal_that_fails_is_one_output_error(tmp_path: Path) -> None:
+    out = _out(tmp_path)
+    (out / "deploy").write_text("a file where the folder goes\n", encoding="utf-8")
+    writer = Writer(out)
+    with pytest.raises(OutputError, match=r"/deploy/sentinel: cannot create: Not a directory"):
+        writer.write("deploy/sentinel/x.yaml", "x: 1\n")
+    (out / "eql" / "stale.eql").mkdir()
+    with pytest.raises(OutputError) as caught:
+        writer.remove(["eql/stale.eql"])
+    assert str(caught.value).startswith(f"{out / 'eql' / 'stale.eql'}: cannot remove: ")
+    assert isinstance(caught.value.__cause__, OSError)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_removing_a_symbolic_link_removes_the_link(tmp_path: Path) -> None:
+    out = _out(tmp_path)
+    (out / "eql" / "link.eql").symlink_to(out / "manifest.json")
+    writer = Writer(out)
+    writer.remove(["eql/link.eql"])
+    assert writer.removed == ["eql/link.eql"]
+    assert (out / "manifest.json").exists() and not (out / "eql" / "link.eql").is_symlink()

@@ -6,6 +6,7 @@ types its product documents."""
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +17,8 @@ from sigma_certutil import parse_rule
 from sigma_certutil.deploy import (
     FORMATS,
     Deployable,
+    RuleInfo,
+    deploy_files,
     elastic_rule,
     sentinel_rule_yaml,
     splunk_savedsearch,
@@ -81,3 +84,36 @@ def test_formats_table() -> None:
     with pytest.raises(OutputError, match="one rule"):
         FORMATS["sentinel-rule"].write([bundled("kusto"), bundled("kusto")])
     assert FORMATS["sentinel-rule"].one_rule_per_file
+
+
+def test_rule_info_makes_the_same_files_as_the_rule() -> None:
+    """A build's workers send back RuleInfo, not the rule: every format writes the same."""
+    rule = parse_rule(rule_text(tags=("attack.t1105", "attack.execution")))
+    for spec in FORMATS.values():
+        for target in sorted(spec.targets):
+            query = bundled(target).query
+            by_rule = Deployable(rule, target, query)
+            by_info = Deployable(RuleInfo.of(rule), target, query)
+            assert by_info.info == by_rule.info
+            assert spec.write([by_info]) == spec.write([by_rule])
+    assert pickle.loads(pickle.dumps(RuleInfo.of(rule))) == RuleInfo.of(rule)
+
+
+def test_deploy_files_leave_out_what_a_format_refuses() -> None:
+    default = parse_rule(rule_text().replace(BUNDLED_TITLE, "Default"))
+    items = [
+        ("certutil", bundled("splunk")),
+        ("default", Deployable(default, "splunk", "x")),
+        ("certutil", bundled("kusto")),
+        ("other", Deployable(default, "kusto", "SecurityEvent")),
+    ]
+    files, errors = deploy_files(items)
+    assert list(files) == ["deploy/savedsearches.conf", "deploy/sentinel/certutil.yaml"]
+    assert files["deploy/savedsearches.conf"] == splunk_savedsearch([bundled("splunk")])
+    assert [str(error).split(": ")[1] for error in errors] == [
+        "splunk-savedsearches",
+        "sentinel-rule",
+    ]
+    only_refused, [error] = deploy_files([("default", Deployable(default, "splunk", "x"))])
+    assert only_refused == {"deploy/savedsearches.conf": ""}
+    assert "cannot name" in str(error)

@@ -12,6 +12,7 @@ from deploy_checks import BUNDLED_ID, BUNDLED_TITLE, LSASS_RULE, bundled, check_
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.deploy import FORMATS, Deployable, elastic_rule, elastic_rules_ndjson
+from sigma_certutil.deploy.kibana import elastic_rules_lines
 from sigma_certutil.errors import DeployError
 
 
@@ -100,3 +101,14 @@ def test_kibana_subtechnique_nested_under_its_technique() -> None:
             ],
         }
     ]
+
+
+def test_kibana_lines_leave_out_a_rule_id_taken_before() -> None:
+    lsass = Deployable.from_rule(load_rule(LSASS_RULE), "lucene")
+    text, errors = elastic_rules_lines([bundled("eql"), lsass, bundled("lucene")])
+    assert text == elastic_rules_ndjson([bundled("eql"), lsass])
+    [error] = errors
+    assert str(error) == (
+        f"<rule>: elastic-rules: rule_id {BUNDLED_ID} is already used by <rule> (eql); Kibana "
+        "would import only one of them"
+    )

@@ -17,6 +17,7 @@ from deploy_checks import (
 
 from sigma_certutil import load_rule, parse_rule
 from sigma_certutil.deploy import Deployable, sentinel_rule_yaml
+from sigma_certutil.deploy.sentinel import sentinel_files
 from sigma_certutil.errors import DeployError
 
 
@@ -71,3 +72,15 @@ def test_sentinel_subtechnique_and_tables() -> None:
     ]
     with pytest.raises(DeployError, match=r"names no Microsoft Defender XDR .*table"):
         sentinel_rule_yaml(Deployable(load_rule(LSASS_RULE), "kusto", "SecurityEvent"))
+
+
+def test_sentinel_files_give_the_error_instead_of_the_file() -> None:
+    assert sentinel_files([bundled("kusto")]) == (sentinel_rule_yaml(bundled("kusto")), [])
+    text, [error] = sentinel_files([Deployable(load_rule(LSASS_RULE), "kusto", "SecurityEvent")])
+    assert text == "" and isinstance(error, DeployError)
+    long = Deployable(parse_rule(rule_text()), "kusto", "DeviceEvents\n" + "| x\n" * 3000)
+    text, [error] = sentinel_files([long])
+    assert text == ""
+    assert str(error) == (
+        "<rule>: sentinel-rule: Sentinel's query holds at most 10000 characters, this one 12013"
+    )

@@ -12,6 +12,7 @@ from deploy_checks import BUNDLED_TITLE, bundled, read_conf, rule_text
 
 from sigma_certutil import convert, load_bundled_rule, parse_rule
 from sigma_certutil.deploy import Deployable, splunk_savedsearch
+from sigma_certutil.deploy.splunk import splunk_stanzas
 from sigma_certutil.errors import DeployError
 
 # Settings of savedsearches.conf.spec, and Splunk ES's correlation-search settings.
@@ -92,3 +93,23 @@ def test_savedsearches_stanza_names() -> None:
     default = parse_rule(rule_text().replace(BUNDLED_TITLE, "'[default]'"))
     with pytest.raises(DeployError, match="cannot name"):
         splunk_savedsearch([Deployable(default, "splunk", "x")])
+
+
+def test_savedsearches_stanzas_leave_out_the_rules_that_cannot_have_one() -> None:
+    default = parse_rule(rule_text().replace(BUNDLED_TITLE, "default"))
+    untitled = parse_rule(rule_text().replace(BUNDLED_TITLE, "'[ ]'"))
+    items = [
+        Deployable(default, "splunk", "x"),
+        bundled("splunk"),
+        Deployable(untitled, "splunk", "x"),
+        bundled("splunk"),
+    ]
+    text, errors = splunk_stanzas(items)
+    assert text == splunk_savedsearch([bundled("splunk")])
+    assert [type(error) for error in errors] == [DeployError] * 3
+    assert [error.reason for error in errors if isinstance(error, DeployError)] == [
+        "title 'default' cannot name a savedsearches.conf stanza",
+        "title '[ ]' cannot name a savedsearches.conf stanza",
+        f"stanza [{BUNDLED_TITLE}] is already taken by <rule>; Splunk would merge the two searches",
+    ]
+    assert splunk_stanzas([]) == ("", [])

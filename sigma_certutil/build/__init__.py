@@ -18,23 +18,35 @@ Speed, for folders of thousands of rules rebuilt on every commit:
   each rule once, apply each pipeline step the targets share once (conversion/shared.py), and
   write their own output files (workers.py).
 
+Robustness: one rule's failure is listed against it and never stops the build (workers.py);
+one build at a time per OUT (lock.py); the manifest is checked to name only files this
+package writes before any is read or removed (manifest.py); an interrupted build stops its
+workers and removes its temporary files, and the next one removes what a killed build left
+and the query files no manifest lists (pool.py, sweep.py).
+
 The modules: layout (where files go), options (BuildOptions), manifest (Manifest), state (the
 build state and the no-change shortcut), plan (what to convert again), workers (conversion),
-writer (Writer, CheckWriter), deployables (OUT/deploy/).
+pool (the worker processes), writer (Writer, CheckWriter), deployables (OUT/deploy/), lock
+(OUT's lock), sweep (what no manifest lists).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sigma_certutil.build.layout import MANIFEST, rule_files, safe_stem, stems
+from sigma_certutil.build.layout import MANIFEST, rule_files, safe_stem, stem_of, stems
+from sigma_certutil.build.lock import locked
 from sigma_certutil.build.manifest import Failure, Manifest, Output, Refusal, read_manifest
 from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.build.state import BuildState, Summary
+from sigma_certutil.build.sweep import temporaries, unlisted
+from sigma_certutil.errors import CertutilError, PipelineError, UsageError
 
 if TYPE_CHECKING:
     from sigma_certutil.build.records import RuleRecord
@@ -100,31 +112,51 @@ def build(
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build (or, with ``check``, compare without writing) every rule under ``sources``."""
-    if pipelines:
-        from sigma_certutil.processing.registry import user_pipeline
-
-        for pipeline in pipelines:
-            user_pipeline(pipeline)  # a broken pipeline file fails the build before any work
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers: at least 1, not {workers}")
+    for pipeline in pipelines:
+        _check_pipeline(pipeline)  # a broken pipeline file fails the build before any work
     options = BuildOptions.create(
         sources, out, targets, pipelines, allow_unsupported=allow_unsupported, deploy=deploy
     )
-    out_dir = options.out
     files = rule_files(sources)
-    state = BuildState.read(out_dir)
-    if not options.deploy and state.summary is not None and state.untouched(options, files):
-        if progress:
-            progress(len(files), len(files))
-        return _as_built(state.summary, out_dir)
+    with locked(options.out, write=not check):
+        state = BuildState.read(options.out)
+        if not options.deploy and state.summary is not None and state.untouched(options, files):
+            if progress:
+                progress(len(files), len(files))
+            return _as_built(state.summary, options.out)
+        # Imported only by a build with something to do: a no-change rebuild starts sooner.
+        from sigma_certutil.build.writer import CheckWriter, Writer
 
-    # Imported only by a build with something to do: a no-change rebuild starts sooner.
+        writer = CheckWriter(options.out) if check else Writer(options.out)
+        try:
+            return _build(options, files, state, writer, workers, progress)
+        except BaseException:  # interrupted (or failed): no temporary file of this build stays
+            if not check:
+                with contextlib.suppress(CertutilError):
+                    writer.clean(temporaries(options.out, {os.getpid()}))
+            raise
+
+
+def _build(
+    options: BuildOptions,
+    files: list[str],
+    state: BuildState,
+    writer: Writer,
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> BuildResult:
     from sigma_certutil.build.plan import plan, previous_records
+    from sigma_certutil.build.records import Task
     from sigma_certutil.build.workers import Job, convert_all
-    from sigma_certutil.build.writer import CheckWriter, Writer
+    from sigma_certutil.build.writer import UNLISTED
 
-    writer = CheckWriter(out_dir) if check else Writer(out_dir)
-
+    out_dir = options.out
+    writer.clean(temporaries(out_dir))  # what an interrupted build left
     last = Manifest.read(out_dir) if (out_dir / MANIFEST).exists() else None
-    planned = plan(files, stems(files), out_dir, previous_records(last, options), state)
+    stems_ = stems(files, {o.source: stem_of(o.path) for o in last.outputs} if last else None)
+    planned = plan(files, stems_, out_dir, previous_records(last, options), state)
     writer.prepare(options.targets)
     done = len(planned.kept)
 
@@ -135,10 +167,17 @@ def build(
             progress(done, len(files))
 
     records = {record.source: record for record in planned.kept}
-    job = Job(options.targets, options.pipelines, writer)
-    for record in convert_all(planned.work, job, workers, step if progress else None):
-        records[record.source] = record
-    if progress and not planned.work:
+    work = planned.work
+    if options.deploy:  # the workers read each kept rule for the deploy files
+        work = work + [Task(r.source, stems_[r.source], r) for r in planned.kept if not r.error]
+        done -= len(work) - len(planned.work)
+    job = Job(options.targets, options.pipelines, writer, options.deploy)
+    # Closed however the loop ends: no worker runs on once the build stops.
+    converted = convert_all(work, job, workers, step if progress else None)
+    with contextlib.closing(converted):
+        for record in converted:
+            records[record.source] = record
+    if progress and not work:
         progress(len(files), len(files))
     ordered = [records[source] for source in files if source in records]
     outputs, errors, skipped = _collect(ordered, options.allow_unsupported, writer)
@@ -148,7 +187,7 @@ def build(
     if options.deploy:
         from sigma_certutil.build.deployables import deploy_texts
 
-        deploy_files, deploy_errors = deploy_texts(out_dir, outputs, records)
+        deploy_files, deploy_errors = deploy_texts(outputs, records)
         errors.extend(deploy_errors)
     for relative, text in deploy_files.items():
         writer.write(relative, text)
@@ -158,8 +197,9 @@ def build(
     )
     writer.write(MANIFEST, manifest.text())
     expected.add(MANIFEST)
-    if last is not None:
-        writer.remove(sorted(last.paths() - expected))
+    listed = last.paths() if last is not None else set()
+    writer.remove(sorted(listed - expected))
+    writer.remove(unlisted(out_dir, options.targets, expected | listed), UNLISTED)
     summary = Summary(len(outputs), tuple(errors), tuple(skipped))
     BuildState.after(options, files, planned.statuses, ordered, summary).save(writer, state)
     return BuildResult(
@@ -171,6 +211,23 @@ def build(
         diffs=writer.diffs,
         _outputs=outputs,
     )
+
+
+def _check_pipeline(pipeline: str | Path) -> None:
+    """PipelineError for a pipeline file that is not a .yml or .yaml file (``check`` reads
+    no other) or does not load."""
+    from sigma_certutil.processing.registry import user_pipeline
+
+    if not str(pipeline).endswith((".yml", ".yaml")):
+        raise PipelineError("not a .yml or .yaml file", pipeline)
+    try:
+        user_pipeline(pipeline)
+    except CertutilError:
+        raise
+    except Exception as error:  # a YAML document pySigma does not expect
+        raise PipelineError(
+            f"invalid pipeline: {type(error).__name__}: {error}", pipeline
+        ) from error
 
 
 def _as_built(summary: Summary, out_dir: Path) -> BuildResult:

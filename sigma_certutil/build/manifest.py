@@ -10,12 +10,14 @@ rule change is a one-line diff; ``Manifest.text`` writes it and ``Manifest.read`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import os
+import stat
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from sigma_certutil.build.layout import MANIFEST
+from sigma_certutil.build.layout import MANIFEST, is_deploy_path, is_query_path
 from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.errors import ManifestError
 
@@ -73,6 +75,24 @@ class Manifest:
         path, data = _load(out)
         return _parse(path, data, out)
 
+    def check_inputs(self, out: str | Path) -> None:
+        """ManifestError unless each source it names is a folder or a regular .yml or .yaml
+        file, and each pipeline a regular .yml or .yaml file: ``check`` reads nothing else a
+        manifest names. (A missing source is the build's own error.)"""
+        path = Path(out) / MANIFEST
+        for index, name in enumerate(self.options.sources):
+            key = f'"sources"[{index}] {name!r}'
+            mode = _mode(name, key, path)
+            if mode is not None and not stat.S_ISDIR(mode) and not _rule_or_pipeline(name, mode):
+                raise ManifestError(f"{key}: not a folder or a regular .yml or .yaml file", path)
+        for index, name in enumerate(self.options.pipelines):
+            key = f'"pipelines"[{index}] {name!r}'
+            mode = _mode(name, key, path)
+            if mode is None:
+                raise ManifestError(f"{key}: no such file", path)
+            if not _rule_or_pipeline(name, mode):
+                raise ManifestError(f"{key}: not a regular .yml or .yaml file", path)
+
     def paths(self) -> set[str]:
         """Every file the build wrote besides the manifest: the only ones a later build may
         remove."""
@@ -95,6 +115,20 @@ class Manifest:
         parts.append(f'  "deploy": {_indented(deploy)}')
         parts.append(f'  "deploy_files": {_indented(list(self.deploy_files))}')
         return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _mode(name: str, key: str, manifest: Path) -> int | None:
+    """The file type and mode of a path the manifest names; None when there is no such file."""
+    try:
+        return os.stat(name).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ManifestError(f"{key}: cannot read: {error.strerror}", manifest) from error
+
+
+def _rule_or_pipeline(name: str, mode: int) -> bool:
+    return stat.S_ISREG(mode) and name.endswith((".yml", ".yaml"))
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
@@ -140,9 +174,43 @@ def _parse(path: Path, data: dict[str, Any], out: str | Path) -> Manifest:
         deploy_files = data.get("deploy_files", [])
         if not isinstance(deploy_files, list) or not all(isinstance(p, str) for p in deploy_files):
             raise ValueError('"deploy_files": not a list of strings')
+        _check_paths(options, outputs, refused, failed, deploy_files)
     except ValueError as error:
         raise ManifestError(f"{_NOT_OURS}: {error}", path) from error
     return Manifest(options, outputs, refused, failed, tuple(deploy_files))
+
+
+def _check_paths(
+    options: BuildOptions,
+    outputs: Sequence[Output],
+    refused: Sequence[Refusal],
+    failed: Sequence[Failure],
+    deploy_files: Sequence[str],
+) -> None:
+    """ValueError for a path that this package does not write: each output is a query file
+    of one of the targets in its folder, each deploy file one a format writes (a build
+    removes the files the last manifest lists, and only those); no rule file is named with
+    a NUL character."""
+    for index, output in enumerate(outputs):
+        if output.target not in options.targets:
+            raise ValueError(f'"outputs"[{index}]: target not among "targets"')
+        if not is_query_path(output.target, output.path):
+            raise ValueError(f'"outputs"[{index}]: "path": not a query file of its target')
+    named: tuple[tuple[str, Sequence[Output | Refusal | Failure]], ...] = (
+        ("outputs", outputs),
+        ("refused", refused),
+        ("failed", failed),
+    )
+    for key, entries in named:
+        for index, entry in enumerate(entries):
+            if not entry.source or "\0" in entry.source:
+                raise ValueError(f'"{key}"[{index}]: "source": not a path')
+    for index, refusal in enumerate(refused):
+        if refusal.target not in options.targets:
+            raise ValueError(f'"refused"[{index}]: target not among "targets"')
+    for index, deploy_file in enumerate(deploy_files):
+        if not is_deploy_path(deploy_file):
+            raise ValueError(f'"deploy_files"[{index}]: not a file a deploy format writes')
 
 
 def _entries(

@@ -76,7 +76,8 @@ class BuildOptions:
     def from_json(cls, data: Mapping[str, Any], out: str | Path) -> BuildOptions:
         """The options from ``to_json``'s object or a manifest (whose other keys are ignored;
         one written before ``deploy`` existed did not deploy). ValueError names a missing or
-        mistyped key."""
+        mistyped key, an unknown target, a path with a NUL character and a pipeline that is
+        not a .yml or .yaml file."""
         versions = data.get("versions")
         if not isinstance(versions, dict) or not all(
             isinstance(value, str) for value in versions.values()
@@ -87,11 +88,18 @@ class BuildOptions:
             raise ValueError('"allow_unsupported": not true or false')
         if not isinstance(deploy, bool):
             raise ValueError('"deploy": not true or false')
+        targets, pipelines = _strings(data, "targets"), _paths(data, "pipelines")
+        for target in targets:
+            if target not in TARGETS:
+                raise ValueError(f'"targets": unknown target {_shown(target)}')
+        for index, pipeline in enumerate(pipelines):
+            if not pipeline.endswith((".yml", ".yaml")):
+                raise ValueError(f'"pipelines"[{index}]: not a .yml or .yaml file')
         return cls(
-            sources=_strings(data, "sources"),
+            sources=_paths(data, "sources"),
             out=Path(out),
-            targets=_strings(data, "targets"),
-            pipelines=_strings(data, "pipelines"),
+            targets=targets,
+            pipelines=pipelines,
             allow_unsupported=allow_unsupported,
             deploy=deploy,
             versions=dict(versions),
@@ -103,3 +111,16 @@ def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f'"{key}": not a list of strings')
     return tuple(value)
+
+
+def _paths(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    paths = _strings(data, key)
+    for index, path in enumerate(paths):
+        if not path or "\0" in path:
+            raise ValueError(f'"{key}"[{index}]: not a path (empty, or a NUL character)')
+    return paths
+
+
+def _shown(value: str) -> str:
+    """A value of the manifest in a message: quoted, and cut short."""
+    return repr(value if len(value) <= 40 else value[:40] + "...")

@@ -17,18 +17,18 @@ from pathlib import Path
 from sigma_certutil.build.layout import query_path
 from sigma_certutil.build.manifest import Manifest
 from sigma_certutil.build.options import BuildOptions
-from sigma_certutil.build.records import QueryFile, RuleRecord
+from sigma_certutil.build.records import QueryFile, RuleRecord, Task
 from sigma_certutil.build.state import BuildState, Status, file_hash, file_status
 from sigma_certutil.build.writer import Settled
 
 
 @dataclass
 class Plan:
-    """The records kept, the (rule file, output name) pairs to convert, and the status of
-    each rule file as the plan saw it."""
+    """The records kept, the rule files to convert, and the status of each rule file as the
+    plan saw it."""
 
     kept: list[RuleRecord] = field(default_factory=list)
-    work: list[tuple[str, str]] = field(default_factory=list)
+    work: list[Task] = field(default_factory=list)
     statuses: dict[str, Status] = field(default_factory=dict)
 
 
@@ -69,7 +69,7 @@ def plan(
         if status is not None:
             found.statuses[source] = status
         if record is None or status is None:
-            found.work.append((source, stems[source]))
+            found.work.append(Task(source, stems[source]))
             continue
         if status != state.rules.get(source):
             try:
@@ -78,12 +78,12 @@ def plan(
             except OSError:
                 same = False
             if not same:
-                found.work.append((source, stems[source]))
+                found.work.append(Task(source, stems[source]))
                 continue
         if record.error is not None or _intact(record, stems[source], str(out_dir), state.files):
             found.kept.append(record)
         else:
-            found.work.append((source, stems[source]))
+            found.work.append(Task(source, stems[source]))
     return found
 
 

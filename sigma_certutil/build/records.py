@@ -8,8 +8,12 @@ the rules it does not convert again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigma_certutil.build.writer import UNCHANGED, Settled
+
+if TYPE_CHECKING:
+    from sigma_certutil.deploy.deployable import RuleInfo
 
 
 @dataclass
@@ -33,3 +37,15 @@ class RuleRecord:
     queries: dict[str, QueryFile] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    # What the deploy files take from the rule, when the build deploys.
+    info: RuleInfo | None = None
+
+
+class Task(NamedTuple):
+    """A rule file for a worker: its output name, and the last build's record of it when
+    that still holds and the worker only reads the rule and its queries for the deploy files
+    (a file changed since the plan looked is converted again)."""
+
+    source: str
+    stem: str
+    kept: RuleRecord | None = None

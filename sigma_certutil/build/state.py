@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sigma_certutil.build.writer import Writer
 
 # Raised when the state's layout changes: a state of another format is ignored.
-_STATE_FORMAT = 3
+_STATE_FORMAT = 4
 
 # A file's status as git's index keeps it: size, mtime, ctime, inode.
 Status = list[int]
@@ -38,7 +38,7 @@ def file_status(path: str | Path) -> Status | None:
     """A file's status, or None when it cannot be had (no such file)."""
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a path the state or manifest names
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
@@ -65,6 +65,9 @@ class BuildState:
     rules: Mapping[str, Status] = field(default_factory=dict)
     files: Mapping[str, Status] = field(default_factory=dict)
     summary: Summary | None = None
+    # OUT's and its target folders' statuses: a file added or removed there (a temporary
+    # file an interrupted build left, a query file no manifest lists) changes them.
+    folders: Mapping[str, Status | None] = field(default_factory=dict)
 
     @classmethod
     def read(cls, out_dir: Path) -> BuildState:
@@ -76,7 +79,8 @@ class BuildState:
             return cls()
         try:
             rules, files, summary = data["rules"], data["files"], data["summary"]
-            if not isinstance(rules, dict) or not isinstance(files, dict):
+            folders = data["folders"]
+            if not all(isinstance(found, dict) for found in (rules, files, folders)):
                 return cls()
             outputs, errors, skipped = summary["outputs"], summary["errors"], summary["skipped"]
             if not (
@@ -86,7 +90,8 @@ class BuildState:
             options = BuildOptions.from_json(data["options"], out_dir)
         except (KeyError, TypeError, ValueError, AttributeError):
             return cls()
-        return cls(options, rules, files, Summary(outputs, tuple(errors), tuple(skipped)))
+        summary = Summary(outputs, tuple(errors), tuple(skipped))
+        return cls(options, rules, files, summary, folders)
 
     @classmethod
     def after(
@@ -97,8 +102,8 @@ class BuildState:
         records: Sequence[RuleRecord],
         summary: Summary,
     ) -> BuildState:
-        """The state a build leaves: its rule files' statuses as it read them, and its
-        output files' and the manifest's as it left them."""
+        """The state a build leaves: its settled rule files' statuses as it read them, and
+        its output files' and the manifest's as it left them."""
         outputs = {
             query.path: query.settled.stat
             for record in records
@@ -108,8 +113,11 @@ class BuildState:
         manifest = file_status(options.out / MANIFEST)
         if manifest is not None:
             outputs[MANIFEST] = manifest
-        rules = {source: statuses[source] for source in files if source in statuses}
-        return cls(options, rules, outputs, summary)
+        # A rule whose error is not kept (a file not read, an output not written) is not
+        # settled: its file status is left out, so that the next build tries it again.
+        unsettled = {r.source for r in records if r.error is not None and not r.rule_hash}
+        rules = {s: statuses[s] for s in files if s in statuses and s not in unsettled}
+        return cls(options, rules, outputs, summary, _folders(options))
 
     def untouched(self, options: BuildOptions, files: Sequence[str]) -> bool:
         """Whether nothing the last build read or wrote has changed since: the same options
@@ -119,7 +127,7 @@ class BuildState:
             return False
         if len(self.rules) != len(files) or any(file_status(s) != self.rules.get(s) for s in files):
             return False
-        if self.summary.outputs + 1 != len(self.files):
+        if self.summary.outputs + 1 != len(self.files) or self.folders != _folders(options):
             return False
         root = str(options.out)
         return all(file_status(os.path.join(root, path)) == st for path, st in self.files.items())
@@ -133,6 +141,7 @@ class BuildState:
             "options": self.options.to_json(),
             "rules": self.rules,
             "files": self.files,
+            "folders": self.folders,
             "summary": {
                 "outputs": self.summary.outputs,
                 "errors": list(self.summary.errors),
@@ -144,3 +153,11 @@ class BuildState:
         if not (self.options.out / folder / ".gitignore").exists():
             texts = {".gitignore": "# Local build state, not part of the output.\n*\n", **texts}
         writer.write_cache(folder, texts)
+
+
+def _folders(options: BuildOptions) -> dict[str, Status | None]:
+    """The statuses of OUT ('.') and of the build's target folders."""
+    root = str(options.out)
+    return {".": file_status(root)} | {
+        t: file_status(os.path.join(root, t)) for t in options.targets
+    }

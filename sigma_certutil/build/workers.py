@@ -9,16 +9,16 @@ the build's writer). pySigma is imported here only when a rule is converted.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sigma_certutil.build.layout import query_path
-from sigma_certutil.build.records import QueryFile, RuleRecord
+from sigma_certutil.build.records import QueryFile, RuleRecord, Task
 from sigma_certutil.build.state import file_hash
 from sigma_certutil.build.writer import Writer
-from sigma_certutil.errors import CertutilError, ConversionError
+from sigma_certutil.errors import CertutilError, ConversionError, OutputError
 
 if TYPE_CHECKING:
     from sigma.rule import SigmaRule
@@ -29,12 +29,14 @@ RuleConverter = Callable[["SigmaRule"], dict[str, "str | ConversionError"]]
 
 @dataclass(frozen=True)
 class Job:
-    """What every worker needs: the targets, the user's pipelines, and the writer that
-    settles the output files."""
+    """What every worker needs: the targets, the user's pipelines, the writer that settles
+    the output files, and whether the build deploys (each record then carries what the
+    deploy files take from its rule)."""
 
     targets: tuple[str, ...]
     pipelines: tuple[str, ...]
     writer: Writer
+    deploy: bool = False
 
 
 def converter(targets: tuple[str, ...], pipelines: tuple[str, ...]) -> RuleConverter:
@@ -72,14 +74,27 @@ def converter(targets: tuple[str, ...], pipelines: tuple[str, ...]) -> RuleConve
     return convert
 
 
-def convert_rule(source: str, stem: str, convert: RuleConverter, writer: Writer) -> RuleRecord:
-    """Convert one rule file to every target and settle its output files. Errors come back in
-    the record, never raised."""
+def convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
+    """Convert one rule file to every target and settle its output files (or, for a task
+    with the last build's record, read the rule for the deploy files). Whatever goes wrong
+    comes back in the record, never raised: an unexpected exception as an internal error."""
+    try:
+        return _convert_rule(task, convert, job)
+    except Exception as error:  # one rule's defect must not stop the build
+        return RuleRecord(task.source, "", error=internal_error(task.source, error))
+
+
+def internal_error(source: str, error: BaseException) -> str:
+    return f"{source}: internal error: {type(error).__name__}: {error}"
+
+
+def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
     from sigma_certutil.errors import InputError, RuleError
     from sigma_certutil.files import read_input
     from sigma_certutil.limits import DEFAULT_LIMITS
     from sigma_certutil.rules import rule_document, rule_from_document
 
+    source, stem = task.source, task.stem
     path = Path(source)
     try:
         raw = read_input(source, RuleError, DEFAULT_LIMITS.rule_bytes)
@@ -95,45 +110,77 @@ def convert_rule(source: str, stem: str, convert: RuleConverter, writer: Writer)
     except CertutilError as error:
         record.error = str(error)
         return record
+    except Exception as error:  # a rule pySigma's checks miss: the same file, the same error
+        record.error = internal_error(source, error)
+        return record
     record.rule_id, record.title = str(rule.id or ""), rule.title
+    if job.deploy:
+        from sigma_certutil.deploy.deployable import RuleInfo
+
+        record.info = RuleInfo.of(rule)
+        kept = task.kept
+        if kept is not None and kept.rule_hash == record.rule_hash and _read_queries(kept, job):
+            kept.info = record.info
+            return kept
     try:
         results = convert(rule)
     except CertutilError as error:
         record.error = str(error)
         return record
     except Exception as error:  # a backend defect on one rule must not stop the build
-        record.error = f"{source}: internal error: {type(error).__name__}: {error}"
+        record.error = internal_error(source, error)
         return record
     for target, result in results.items():
         if isinstance(result, ConversionError):
             record.refused[target] = str(result)
-        else:
-            relative, query = query_path(target, stem), result + "\n"
-            query_file = QueryFile(relative, file_hash(query.encode()), query)
-            query_file.settled = writer.settle(relative, query)
-            record.queries[target] = query_file
+            continue
+        relative, query = query_path(target, stem), result + "\n"
+        query_file = QueryFile(relative, file_hash(query.encode()), query)
+        try:
+            query_file.settled = job.writer.settle(relative, query)
+        except OutputError as error:
+            # Not kept in the manifest (no hash): the rule is converted again next time.
+            return RuleRecord(source, "", record.rule_id, record.title, error=f"{source}: {error}")
+        record.queries[target] = query_file
     return record
 
 
+def _read_queries(record: RuleRecord, job: Job) -> bool:
+    """Give a kept record its queries' texts, read from OUT; False when one is not as the
+    manifest says any more."""
+    for query in record.queries.values():
+        try:
+            with open(os.path.join(job.writer.out_dir, query.path), "rb") as handle:
+                data = handle.read()
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        if file_hash(data) != query.query_hash:
+            return False
+        query.query = text
+    return True
+
+
 def convert_all(
-    work: list[tuple[str, str]],
+    work: list[Task],
     job: Job,
     workers: int | None,
     progress: Callable[[int], None] | None,
-) -> Iterator[RuleRecord]:
-    """Convert the (rule file, output name) pairs, in worker processes when there are enough
-    of them, in order."""
+) -> Generator[RuleRecord, None, None]:
+    """Convert the tasks' rule files, in worker processes when there are enough of them, in
+    order. Closing the iterator (or an exception in it: Ctrl-C, SIGTERM) stops the workers
+    and waits for them (pool.py)."""
     if not work:
         return
     workers = min(workers or os.cpu_count() or 1, max(1, len(work) // 8))
     if workers <= 1:
         convert = converter(job.targets, job.pipelines)
-        for source, stem in work:
-            yield convert_rule(source, stem, convert, job.writer)
+        for task in work:
+            yield convert_rule(task, convert, job)
             if progress:
                 progress(1)
         return
-    import multiprocessing
+    from sigma_certutil.build.pool import worker_pool
 
     # Small chunks: the last one to finish keeps one core busy alone.
     size = max(1, min(8, len(work) // (workers * 8)))
@@ -141,7 +188,7 @@ def convert_all(
     # Built before the workers start: forked workers have it, pySigma loaded, for free.
     _start(job)
     try:
-        with multiprocessing.Pool(workers, _start, (job,)) as pool:
+        with worker_pool(workers, _start, (job,)) as pool:
             for records in pool.imap(_chunk, chunks):
                 yield from records
                 if progress:
@@ -178,8 +225,6 @@ def _start(job: Job) -> None:
         _process[:] = [_Process(job, converter(job.targets, job.pipelines))]
 
 
-def _chunk(chunk: Sequence[tuple[str, str]]) -> list[RuleRecord]:
+def _chunk(chunk: Sequence[Task]) -> list[RuleRecord]:
     process = _process[0]
-    return [
-        convert_rule(source, stem, process.convert, process.job.writer) for source, stem in chunk
-    ]
+    return [convert_rule(task, process.convert, process.job) for task in chunk]

@@ -10,13 +10,18 @@ the main process ``note``s what they send back.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sigma_certutil.build.state import Status, file_status
 from sigma_certutil.errors import OutputError
 from sigma_certutil.output import write_atomic
+
+_GONE = "no rule produces this file any more"
+UNLISTED = "no manifest lists this file; a build removes it"
+_LEFT = "a temporary file an interrupted build left; a build removes it"
+_READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -60,16 +65,18 @@ class Writer:
         """Compare the file at ``relative`` under OUT with ``text`` and write it unless it
         holds that already. Records nothing (workers call it; see ``note``)."""
         path = os.path.join(self._root, relative)
-        current: str | None = None
+        current: bytes | None = None
         if os.path.dirname(relative) not in self._fresh:
-            try:
-                with open(path, encoding="utf-8") as handle:
+            try:  # never through a symbolic link: check would show what it points to
+                with open(os.open(path, _READ), "rb") as handle:
                     current = handle.read()
-            except (OSError, UnicodeDecodeError):
+            except OSError:
                 pass
-        if current == text:
+        # Bytes, not text: a file that differs only in its line ends (CRLF) is rewritten.
+        if current == text.encode("utf-8"):
             return Settled("unchanged", file_status(path))
-        return self._differs(path, relative, current, text, make_folder)
+        shown = None if current is None else current.decode("utf-8", errors="replace")
+        return self._differs(path, relative, shown, text, make_folder)
 
     def note(self, relative: str, settled: Settled) -> None:
         """Record what became of one file."""
@@ -84,14 +91,25 @@ class Writer:
         """Settle one file of the main process (the manifest, a deploy file) and record it."""
         self.note(relative, self.settle(relative, text, make_folder=True))
 
-    def remove(self, relatives: Iterable[str]) -> None:
-        """Files the last build wrote that no rule produces now. A path that leads out of OUT,
-        or is OUT, is left alone."""
+    def remove(self, relatives: Iterable[str], why: str = _GONE) -> None:
+        """Files no rule produces now (the last build wrote them, or no manifest lists them:
+        ``why``). A path whose folder leads out of OUT, or that names a folder, is left alone;
+        a symbolic link is removed, not what it points to."""
+        for relative, path in self._inside(relatives):
+            self._remove(path, relative, why)
+
+    def clean(self, relatives: Iterable[str]) -> None:
+        """Temporary files an interrupted build left (sweep.py): removed, and not counted."""
+        for relative, path in self._inside(relatives):
+            self._clean(path, relative)
+
+    def _inside(self, relatives: Iterable[str]) -> Iterator[tuple[str, Path]]:
         root = self.out_dir.resolve()
         for relative in relatives:
-            path = (self.out_dir / relative).resolve()
-            if path.is_relative_to(root) and path != root:
-                self._remove(path, relative)
+            path = self.out_dir / relative
+            if path.name in ("", ".", "..") or not path.parent.resolve().is_relative_to(root):
+                continue
+            yield relative, path.parent.resolve() / path.name
 
     def write_cache(self, folder: Path, texts: Mapping[str, str]) -> None:
         """Files of a cache folder under OUT, in order, as far as they can be written: a
@@ -113,13 +131,23 @@ class Writer:
         self, path: str, relative: str, current: str | None, text: str, make_folder: bool
     ) -> Settled:
         if make_folder:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            folder = os.path.dirname(path)
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as error:
+                raise OutputError(f"{folder}: cannot create: {error.strerror}") from error
         write_atomic(path, text)
         return Settled("written", file_status(path))
 
-    def _remove(self, path: Path, relative: str) -> None:
-        path.unlink(missing_ok=True)
+    def _remove(self, path: Path, relative: str, why: str) -> None:
+        self._clean(path, relative)
         self.removed.append(relative)
+
+    def _clean(self, path: Path, relative: str) -> None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(f"{path}: cannot remove: {error.strerror}") from error
 
 
 class CheckWriter(Writer):
@@ -136,8 +164,11 @@ class CheckWriter(Writer):
     ) -> Settled:
         return Settled("differs", diff=unified_diff(relative, current, text))
 
-    def _remove(self, path: Path, relative: str) -> None:
-        self.diffs[relative] = f"{relative}: no rule produces this file any more\n"
+    def _remove(self, path: Path, relative: str, why: str) -> None:
+        self.diffs[relative] = f"{relative}: {why}\n"
+
+    def _clean(self, path: Path, relative: str) -> None:
+        self.diffs[relative] = f"{relative}: {_LEFT}\n"
 
 
 def unified_diff(shown: str, current: str | None, text: str) -> str:

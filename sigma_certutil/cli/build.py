@@ -5,16 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
-from sigma_certutil.cli.common import (
-    EXIT_CONVERSION,
-    EXIT_OK,
-    chosen_targets,
-    print_error,
-)
+from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, chosen_targets, print_error
+from sigma_certutil.errors import PipelineError
 
 
 def _run_build(
@@ -58,6 +51,26 @@ def _run_build(
     return EXIT_CONVERSION if result.failed or result.diffs else EXIT_OK
 
 
+def _named_pipeline(path: str) -> None:
+    """Load a pipeline a manifest names; its error names the file and never quotes it (a
+    manifest could name any file)."""
+    from sigma_certutil.processing.registry import user_pipeline
+
+    try:
+        user_pipeline(path)
+    except Exception as error:
+        message = "the manifest names a pipeline that does not load (build with it to see why)"
+        raise PipelineError(message, path) from error
+
+
+def interrupted_note(args: argparse.Namespace) -> str:
+    """What an interrupted build or check leaves in OUT."""
+    if (args.command == "build" and args.check) or (args.command == "check" and not args.update):
+        return "nothing was written"
+    # Each file is written whole and renamed; the last manifest stays until the new one is.
+    return "each file in OUT is whole, and the next build brings OUT up to date"
+
+
 def build_command(args: argparse.Namespace) -> int:
     return _run_build(
         args.sources,
@@ -75,7 +88,11 @@ def build_command(args: argparse.Namespace) -> int:
 def check_command(args: argparse.Namespace) -> int:
     from sigma_certutil.build import Manifest
 
-    options = Manifest.read(args.output).options
+    manifest = Manifest.read(args.output)
+    manifest.check_inputs(args.output)
+    options = manifest.options
+    for pipeline in options.pipelines:
+        _named_pipeline(pipeline)
     return _run_build(
         options.sources,
         args.output,

@@ -11,7 +11,7 @@ from sigma_certutil.versions import installed_versions
 
 if TYPE_CHECKING:
     pass
-from sigma_certutil.cli.build import build_command, check_command
+from sigma_certutil.cli.build import build_command, check_command, interrupted_note
 from sigma_certutil.cli.common import (
     EXIT_USAGE,
     PROG,
@@ -27,6 +27,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see '{PROG} --help')\n")
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1, or a usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _package_version() -> str:
@@ -153,9 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write OUT/deploy/: savedsearches.conf, Kibana rule NDJSON, Sentinel YAML",
     )
-    build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: CPUs)")
+    build_cmd.add_argument(
+        "-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)"
+    )
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    build_cmd.set_defaults(handler=build_command)
+    build_cmd.set_defaults(handler=build_command, interrupted=interrupted_note)
 
     check_cmd = commands.add_parser(
         "check", help="exit 1 with a diff when OUT differs from what its rules build now"
@@ -163,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("output", metavar="OUT")
     check_cmd.add_argument("--update", action="store_true", help="rewrite OUT instead")
     check_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    check_cmd.set_defaults(handler=check_command)
+    check_cmd.set_defaults(handler=check_command, interrupted=interrupted_note)
 
     explain_cmd = commands.add_parser(
         "explain",

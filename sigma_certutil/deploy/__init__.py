@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from sigma_certutil.deploy import kibana, sentinel, splunk
-from sigma_certutil.deploy.deployable import Deployable, targets_of
+from sigma_certutil.deploy.deployable import Deployable, RuleInfo, targets_of
 from sigma_certutil.deploy.kibana import elastic_rule, elastic_rules_ndjson
 from sigma_certutil.deploy.sentinel import SENTINEL_TACTICS, sentinel_rule, sentinel_rule_yaml
 from sigma_certutil.deploy.splunk import splunk_savedsearch
@@ -26,6 +26,7 @@ __all__ = [
     "SENTINEL_TACTICS",
     "DeployFormat",
     "Deployable",
+    "RuleInfo",
     "deploy_files",
     "elastic_rule",
     "elastic_rules_ndjson",
@@ -36,15 +37,21 @@ __all__ = [
 ]
 
 
+# A format's file of the items it can hold, and the error of each other one.
+Written = tuple[str, list[CertutilError]]
+
+
 @dataclass(frozen=True)
 class DeployFormat:
     """A deployable file format: its id (what a target row's ``deploy`` names), file
-    extension, and the function writing a file from items (one item per file when
-    ``one_rule_per_file``)."""
+    extension, the function writing a file from items (DeployError when one cannot go into
+    it), the one writing it from those that can and reporting the others (``each``), and
+    whether a file holds one item only (``one_rule_per_file``)."""
 
     id: str
     extension: str
     write: Callable[[Sequence[Deployable]], str]
+    each: Callable[[Sequence[Deployable]], Written]
     one_rule_per_file: bool = False
 
     @property
@@ -57,9 +64,13 @@ FORMATS: Mapping[str, DeployFormat] = MappingProxyType(
     {
         spec.id: spec
         for spec in (
-            DeployFormat(splunk.FORMAT, "conf", splunk.splunk_savedsearch),
-            DeployFormat(kibana.FORMAT, "ndjson", kibana.elastic_rules_ndjson),
-            DeployFormat(sentinel.FORMAT, "yaml", sentinel.sentinel_file, True),
+            DeployFormat(splunk.FORMAT, "conf", splunk.splunk_savedsearch, splunk.splunk_stanzas),
+            DeployFormat(
+                kibana.FORMAT, "ndjson", kibana.elastic_rules_ndjson, kibana.elastic_rules_lines
+            ),
+            DeployFormat(
+                sentinel.FORMAT, "yaml", sentinel.sentinel_file, sentinel.sentinel_files, True
+            ),
         )
     }
 )
@@ -69,8 +80,9 @@ def deploy_files(
     items: Sequence[tuple[str, Deployable]],
 ) -> tuple[dict[str, str], list[CertutilError]]:
     """Every deployable file of the converted queries (``(output stem, item)``, in build
-    order), by path under OUT, and the errors of the files that could not be written: a
-    format refusing its items, or two targets whose rows name the same file."""
+    order), by path under OUT, and the errors: of each rule a format cannot hold (left out
+    of its file; the file is written for the others), and of the files two targets' rows
+    both name (not written)."""
     groups: dict[str, tuple[str, list[Deployable]]] = {}
     owners: dict[str, set[str]] = {}
     for stem, item in items:
@@ -86,8 +98,9 @@ def deploy_files(
             reason = f"targets {both} both write this file; give each its own path"
             errors.append(DeployError(path, format_id, reason))
             continue
-        try:
-            files[path] = FORMATS[format_id].write(members)
-        except CertutilError as error:
-            errors.append(error)
+        spec = FORMATS[format_id]
+        text, failed = spec.each(members)
+        errors.extend(failed)
+        if not (spec.one_rule_per_file and failed):
+            files[path] = text
     return files, errors

@@ -9,9 +9,8 @@ from types import MappingProxyType
 from typing import Any
 
 from sigma_certutil.attack import KnownAttack, attack_table, technique_name, technique_tactics
-from sigma_certutil.conversion.single import rule_origin
-from sigma_certutil.deploy.deployable import Deployable, check_targets
-from sigma_certutil.errors import DeployError
+from sigma_certutil.deploy.deployable import Deployable, check_targets, internal_error
+from sigma_certutil.errors import CertutilError, DeployError
 
 FORMAT = "elastic-rules"
 
@@ -89,7 +88,7 @@ def elastic_rule(item: Deployable) -> dict[str, Any]:
     """One Kibana detection rule, as POST /api/detection_engine/rules takes it and rule
     import reads it (rule_id and version set, as import requires)."""
     check_targets([item], FORMAT)
-    rule = item.rule
+    rule = item.info
     severity, risk_score = ELASTIC_SEVERITY[item.level]
     # Rule type and language per target, from its row; "index is not supported for ES|QL
     # rules" (the FROM command names the indices).
@@ -112,9 +111,9 @@ def elastic_rule(item: Deployable) -> dict[str, Any]:
         "from": ELASTIC_FROM,
         "enabled": False,
         "author": [a.strip() for a in (rule.author or "").split(",") if a.strip()],
-        "references": list(rule.references or ()),
-        "false_positives": list(rule.falsepositives or ()),
-        "tags": ["Sigma", *(str(tag) for tag in rule.tags)],
+        "references": list(rule.references),
+        "false_positives": list(rule.falsepositives),
+        "tags": ["Sigma", *rule.tags],
         "threat": _elastic_threat(item.attack),
         "version": 1,
     }
@@ -124,18 +123,37 @@ def elastic_rule(item: Deployable) -> dict[str, Any]:
 
 
 def elastic_rules_ndjson(items: Sequence[Deployable]) -> str:
-    """Kibana's "Import rules" file: one rule object per line."""
+    """Kibana's "Import rules" file: one rule object per line. DeployError for the first rule
+    that cannot go into it (``elastic_rules_lines`` leaves it out instead)."""
     check_targets(items, FORMAT)
+    text, errors = elastic_rules_lines(items)
+    if errors:
+        raise errors[0]
+    return text
+
+
+def elastic_rules_lines(items: Sequence[Deployable]) -> tuple[str, list[CertutilError]]:
+    """The import file of the rules that can go into it, and the error of each other one (a
+    rule_id an earlier rule has)."""
     seen: dict[str, Deployable] = {}
     lines: list[str] = []
+    errors: list[CertutilError] = []
     for item in items:
-        if item.rule_id in seen:
-            raise DeployError(
-                rule_origin(item.rule),
-                FORMAT,
-                f"rule_id {item.rule_id} is already used by the "
-                f"{seen[item.rule_id].target} rule; Kibana would import only one of them",
-            )
+        try:
+            if item.rule_id in seen:
+                raise DeployError(
+                    item.info.origin,
+                    FORMAT,
+                    f"rule_id {item.rule_id} is already used by {seen[item.rule_id].info.origin}"
+                    f" ({seen[item.rule_id].target}); Kibana would import only one of them",
+                )
+            line = json.dumps(elastic_rule(item))
+        except CertutilError as error:
+            errors.append(error)
+            continue
+        except Exception as error:  # one rule's defect leaves the others in the file
+            errors.append(internal_error(item, FORMAT, error))
+            continue
         seen[item.rule_id] = item
-        lines.append(json.dumps(elastic_rule(item)))
-    return "".join(line + "\n" for line in lines)
+        lines.append(line)
+    return "".join(line + "\n" for line in lines), errors

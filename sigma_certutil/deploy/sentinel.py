@@ -11,9 +11,8 @@ from typing import Any
 import yaml
 
 from sigma_certutil.attack import technique_tactics
-from sigma_certutil.conversion.single import rule_origin
-from sigma_certutil.deploy.deployable import Deployable, check_targets
-from sigma_certutil.errors import DeployError, OutputError
+from sigma_certutil.deploy.deployable import Deployable, check_targets, internal_error
+from sigma_certutil.errors import CertutilError, DeployError, OutputError
 
 FORMAT = "sentinel-rule"
 
@@ -87,7 +86,7 @@ def sentinel_rule(item: Deployable) -> dict[str, Any]:
     tables = _tables(item)
     if not tables:
         raise DeployError(
-            rule_origin(item.rule),
+            item.info.origin,
             FORMAT,
             f"the query names no {item.spec.store.name} table ({item.spec.store.where})",
         )
@@ -105,7 +104,7 @@ def sentinel_rule(item: Deployable) -> dict[str, Any]:
     query = "\n".join(line.rstrip() for line in item.query.strip("\n").split("\n"))
     document: dict[str, Any] = {
         "id": item.rule_id,
-        "name": item.rule.title,
+        "name": item.info.title,
         "description": _Block(item.description + "\n"),
         "severity": SENTINEL_SEVERITY[item.level],
         "status": "Available",
@@ -125,7 +124,7 @@ def sentinel_rule(item: Deployable) -> dict[str, Any]:
     for key, limit in _SENTINEL_LIMITS:
         if len(document[key]) > limit:
             raise DeployError(
-                rule_origin(item.rule),
+                item.info.origin,
                 FORMAT,
                 f"Sentinel's {key} holds at most {limit} characters, this one {len(document[key])}",
             )
@@ -149,3 +148,15 @@ def sentinel_file(items: Sequence[Deployable]) -> str:
     if len(items) != 1:
         raise OutputError(f"a Sentinel analytics rule file holds one rule, not {len(items)}")
     return sentinel_rule_yaml(items[0])
+
+
+def sentinel_files(items: Sequence[Deployable]) -> tuple[str, list[CertutilError]]:
+    """The analytics rule file of one rule, or (no text) its error."""
+    if len(items) != 1:
+        return "", [OutputError(f"a Sentinel analytics rule file holds one rule, not {len(items)}")]
+    try:
+        return sentinel_rule_yaml(items[0]), []
+    except CertutilError as error:
+        return "", [error]
+    except Exception as error:  # reported against the rule, as every format's defects are
+        return "", [internal_error(items[0], FORMAT, error)]

@@ -7,9 +7,8 @@ import json
 from collections.abc import Sequence
 from types import MappingProxyType
 
-from sigma_certutil.conversion.single import rule_origin
-from sigma_certutil.deploy.deployable import Deployable, check_targets
-from sigma_certutil.errors import DeployError
+from sigma_certutil.deploy.deployable import Deployable, check_targets, internal_error
+from sigma_certutil.errors import CertutilError, DeployError
 
 FORMAT = "splunk-savedsearches"
 
@@ -71,25 +70,46 @@ def _splunk_stanza(item: Deployable, name: str) -> str:
 
 
 def splunk_savedsearch(items: Sequence[Deployable]) -> str:
-    """savedsearches.conf text: one stanza per rule, named after its title."""
+    """savedsearches.conf text: one stanza per rule, named after its title. DeployError for
+    the first rule that cannot have one (``splunk_stanzas`` leaves it out instead)."""
     check_targets(items, FORMAT)
+    text, errors = splunk_stanzas(items)
+    if errors:
+        raise errors[0]
+    return text
+
+
+def splunk_stanzas(items: Sequence[Deployable]) -> tuple[str, list[CertutilError]]:
+    """savedsearches.conf text of the rules that can have a stanza, and the error of each
+    other one: a title that cannot name a stanza, or names one an earlier rule took."""
     stanzas: list[str] = []
+    errors: list[CertutilError] = []
     seen: dict[str, Deployable] = {}
     for item in items:
-        name = _stanza_name(item.rule.title)
-        if not name or name.lower() == "default":
-            raise DeployError(
-                rule_origin(item.rule),
-                FORMAT,
-                f"title {item.rule.title!r} cannot name a savedsearches.conf stanza",
-            )
-        if name in seen:
-            raise DeployError(
-                rule_origin(item.rule),
-                FORMAT,
-                f"stanza [{name}] is already taken by "
-                f"{rule_origin(seen[name].rule)}; Splunk would merge the two searches",
-            )
+        try:
+            name = _stanza_name(item.info.title)
+            if not name or name.lower() == "default":
+                raise DeployError(
+                    item.info.origin,
+                    FORMAT,
+                    f"title {item.info.title!r} cannot name a savedsearches.conf stanza",
+                )
+            # Splunk compares stanza names as they are written.
+            if name in seen:
+                raise DeployError(
+                    item.info.origin,
+                    FORMAT,
+                    f"stanza [{name}] is already taken by "
+                    f"{seen[name].info.origin}; Splunk would merge the two searches",
+                )
+            check_targets([item], FORMAT)
+            stanza = _splunk_stanza(item, name)
+        except CertutilError as error:
+            errors.append(error)
+            continue
+        except Exception as error:  # one rule's defect leaves the others in the file
+            errors.append(internal_error(item, FORMAT, error))
+            continue
         seen[name] = item
-        stanzas.append(_splunk_stanza(item, name))
-    return "\n".join(stanzas)
+        stanzas.append(stanza)
+    return "\n".join(stanzas), errors
