@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 from sigma_certutil.build.layout import MANIFEST, is_deploy_path, is_query_path
 from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.errors import ManifestError
+from sigma_certutil.files import read_input
 
 
 class Output(NamedTuple):
@@ -142,16 +143,20 @@ def _indented(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
+# 40 times the manifest of SigmaHQ's 2,407 Windows rules with --deploy.
+_MANIFEST_BYTES = 256 << 20
+
+
 def _load(out: str | Path) -> tuple[Path, dict[str, Any]]:
     path = Path(out) / MANIFEST
+    if not os.path.lexists(path):
+        raise ManifestError(f"no manifest: build into {out} first", path)
+    # Through the safe reader: a FIFO or a device named manifest.json is refused unread.
+    raw = read_input(path, ManifestError, _MANIFEST_BYTES, "manifest size")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ManifestError(f"no manifest: build into {out} first", path) from error
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ManifestError("not a text file (invalid UTF-8)", path) from error
-    except OSError as error:
-        raise ManifestError(f"cannot read: {error.strerror}", path) from error
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

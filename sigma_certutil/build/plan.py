@@ -20,6 +20,12 @@ from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.build.records import QueryFile, RuleRecord, Task
 from sigma_certutil.build.state import BuildState, Status, file_hash, file_status
 from sigma_certutil.build.writer import Settled
+from sigma_certutil.errors import InputError, RuleError
+from sigma_certutil.files import read_input
+from sigma_certutil.limits import DEFAULT_LIMITS
+
+# Query files are this build's own; the bound only keeps a hand-made giant from being read.
+_QUERY_BYTES = 64 << 20
 
 
 @dataclass
@@ -72,10 +78,11 @@ def plan(
             found.work.append(Task(source, stems[source]))
             continue
         if status != state.rules.get(source):
+            # Through the safe reader: a rule file replaced by a FIFO must not block the plan.
             try:
-                with open(source, "rb") as handle:
-                    same = file_hash(handle.read()) == record.rule_hash
-            except OSError:
+                raw = read_input(source, RuleError, DEFAULT_LIMITS.rule_bytes)
+                same = file_hash(raw) == record.rule_hash
+            except InputError:
                 same = False
             if not same:
                 found.work.append(Task(source, stems[source]))
@@ -99,10 +106,9 @@ def _intact(record: RuleRecord, stem: str, out_dir: str, known: Mapping[str, Sta
             return False
         if status != known.get(query.path):
             try:
-                with open(path, "rb") as handle:
-                    if file_hash(handle.read()) != query.query_hash:
-                        return False
-            except OSError:
+                if file_hash(read_input(path, RuleError, _QUERY_BYTES)) != query.query_hash:
+                    return False
+            except InputError:
                 return False
         query.settled = Settled("unchanged", status)
     return True

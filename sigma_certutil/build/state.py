@@ -71,9 +71,12 @@ class BuildState:
 
     @classmethod
     def read(cls, out_dir: Path) -> BuildState:
-        try:
-            data = json.loads((out_dir / STATE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        from sigma_certutil.errors import InputError
+        from sigma_certutil.files import read_input
+
+        try:  # only a cache: anything but a regular file of ours is ignored, never waited on
+            data = json.loads(read_input(out_dir / STATE, InputError, 256 << 20, "state size"))
+        except (InputError, ValueError):
             return cls()
         if not isinstance(data, dict) or data.get("format") != _STATE_FORMAT:
             return cls()

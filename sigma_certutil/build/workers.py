@@ -89,10 +89,11 @@ def internal_error(source: str, error: BaseException) -> str:
 
 
 def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
+    from sigma_certutil.conditions import recursion_room, rule_condition_depth
     from sigma_certutil.errors import InputError, RuleError
     from sigma_certutil.files import read_input
     from sigma_certutil.limits import DEFAULT_LIMITS
-    from sigma_certutil.rules import rule_document, rule_from_document
+    from sigma_certutil.rules import decode_rule, rule_document, rule_from_document
 
     source, stem = task.source, task.stem
     path = Path(source)
@@ -102,11 +103,8 @@ def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
         return RuleRecord(source, "", error=str(error))
     record = RuleRecord(source, file_hash(raw))
     try:
-        text = raw.decode("utf-8")
+        text = decode_rule(raw, path)
         rule = rule_from_document(rule_document(text, path), text, path)
-    except UnicodeDecodeError:
-        record.error = f"{source}: not a text file (invalid UTF-8)"
-        return record
     except CertutilError as error:
         record.error = str(error)
         return record
@@ -123,7 +121,9 @@ def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
             kept.info = record.info
             return kept
     try:
-        results = convert(rule)
+        # pySigma's condition parser and backends recurse per nesting level.
+        with recursion_room(rule_condition_depth(rule)):
+            results = convert(rule)
     except CertutilError as error:
         record.error = str(error)
         return record
@@ -148,12 +148,14 @@ def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
 def _read_queries(record: RuleRecord, job: Job) -> bool:
     """Give a kept record its queries' texts, read from OUT; False when one is not as the
     manifest says any more."""
+    from sigma_certutil.errors import InputError, RuleError
+    from sigma_certutil.files import read_input
+
     for query in record.queries.values():
         try:
-            with open(os.path.join(job.writer.out_dir, query.path), "rb") as handle:
-                data = handle.read()
+            data = read_input(os.path.join(job.writer.out_dir, query.path), RuleError, 64 << 20)
             text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+        except (InputError, UnicodeDecodeError):
             return False
         if file_hash(data) != query.query_hash:
             return False

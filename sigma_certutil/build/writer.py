@@ -21,7 +21,9 @@ from sigma_certutil.output import write_atomic
 _GONE = "no rule produces this file any more"
 UNLISTED = "no manifest lists this file; a build removes it"
 _LEFT = "a temporary file an interrupted build left; a build removes it"
+# Non-blocking: a FIFO put where an output goes is not waited on (it is replaced).
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_READ |= getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(frozen=True)
