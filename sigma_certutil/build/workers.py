@@ -9,7 +9,7 @@ the build's writer). pySigma is imported here only when a rule is converted.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,8 @@ from sigma_certutil.build.writer import Writer
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     from sigma.rule import SigmaRule
 
 # A rule to each target's query, or the ConversionError that says why there is none.
@@ -191,12 +193,88 @@ def convert_all(
     _start(job)
     try:
         with worker_pool(workers, _start, (job,)) as pool:
-            for records in pool.imap(_chunk, chunks):
+            for records in _results(pool, chunks):
                 yield from records
                 if progress:
                     progress(len(records))
+                chunks = chunks[1:]
+        # A worker died (killed, out of memory, a crash in a backend), and the pool would
+        # wait for its chunk forever: the rest is converted one rule at a time in a pool of
+        # one worker, so that a rule whose conversion kills its worker is known and listed.
+        remaining = [task for chunk in chunks for task in chunk]
+        while remaining:
+            with worker_pool(1, _start, (job,)) as pool:
+                for [record] in _results(pool, [[task] for task in remaining]):
+                    yield record
+                    if progress:
+                        progress(1)
+                    remaining = remaining[1:]
+            if remaining:
+                lost, remaining = remaining[0], remaining[1:]
+                yield RuleRecord(lost.source, "", error=_died(lost.source))
+                if progress:
+                    progress(1)
     finally:
         _process.clear()
+
+
+def _died(source: str) -> str:
+    return f"{source}: internal error: the worker process converting it died"
+
+
+def _results(pool: Pool, chunks: Sequence[Sequence[Task]]) -> Iterator[list[RuleRecord]]:
+    """The pool's records for each chunk, in order; stops early when one of its workers
+    dies. multiprocessing's Pool replaces a dead worker but not its task, and would wait for it:
+    the workers live as long as the pool, so a worker that is gone has died."""
+    import multiprocessing
+
+    pending = pool.imap(_chunk, chunks)
+    known = _workers(pool)
+    for _ in chunks:
+        while True:
+            try:
+                yield pending.next(timeout=0.5)
+                break
+            except multiprocessing.TimeoutError:
+                current = _workers(pool)
+                if known - current:
+                    _stop_broken(pool)
+                    return
+                known |= current
+
+
+def _stop_broken(pool: Pool) -> None:
+    """Kill the workers of a pool one of whose workers died: Pool.terminate would wait for a
+    queue lock that a worker killed while reading may hold for ever, so the lock is freed
+    after them (Pool._worker_handler, _change_notifier, _pool and _inqueue: internals of the
+    standard library's pool, stable since Python 3.8)."""
+    import contextlib
+    from multiprocessing.pool import TERMINATE
+
+    # No replacement workers from here on: the pool's worker handler stops maintaining it.
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None:
+        handler._state = TERMINATE
+        notifier = getattr(pool, "_change_notifier", None)
+        if notifier is not None:
+            notifier.put(None)  # wakes the handler, which waits for a change
+        handler.join(1)
+    for process in list(getattr(pool, "_pool", ())):
+        with contextlib.suppress(OSError):
+            process.kill()
+        process.join(5)
+    lock = getattr(getattr(pool, "_inqueue", None), "_rlock", None)
+    if lock is not None and not lock.acquire(block=False):
+        with contextlib.suppress(ValueError):
+            lock.release()
+    elif lock is not None:
+        lock.release()
+
+
+def _workers(pool: Pool) -> set[int]:
+    """The process ids of the pool's workers (Pool._pool: the one internal of the standard
+    library read here)."""
+    return {process.pid for process in getattr(pool, "_pool", ()) if process.pid is not None}
 
 
 @dataclass
