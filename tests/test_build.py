@@ -170,3 +170,28 @@ def test_the_build_state_stays_out_of_git_and_the_manifest(tmp_path: Path) -> No
     (state / "state.json").write_text("not json", encoding="utf-8")  # only a cache
     again = build([rules], out, ["kusto"], workers=1)
     assert (again.written, again.removed, again.errors) == ([], [], [])
+
+
+def test_raised_limits_are_recorded_and_check_uses_them(tmp_path: Path) -> None:
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    rules.mkdir()
+    text = BUNDLED_RULE.read_text(encoding="utf-8")
+    nested = "(" * 80 + "selection" + ")" * 80
+    deep = rules / "deep.yml"
+    deep.write_text(text.replace("condition: selection", f"condition: {nested}"), encoding="utf-8")
+    refused = cli("build", str(rules), "-o", str(out), "-q", "-t", "eql")
+    assert refused.code == 1
+    assert "over the condition_depth limit of 64" in refused.stderr
+    assert "limits" not in json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    raised = ["--limits", "condition_depth=100"]
+    assert cli("build", str(rules), "-o", str(out), "-q", "-t", "eql", *raised).code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["limits"]["condition_depth"] == 100
+    assert (out / "eql" / "deep.eql").exists()
+    assert cli("check", str(out), "-q").code == 0
+    manifest["limits"] = {"condition_depth": 0}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    broken = cli("check", str(out), "-q")
+    assert broken.code == 2
+    assert broken.stderr.startswith(f"sigma-certutil: error: {out / 'manifest.json'}: ")
+    assert "condition_depth must be a positive integer" in broken.stderr

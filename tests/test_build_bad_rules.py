@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import BUNDLED_RULE, TEST_RULES, cli
@@ -63,10 +64,10 @@ def test_an_unexpected_exception_loading_one_rule_is_listed(
     rules, out = _rules(tmp_path), tmp_path / "out"
     real = sigma_certutil.rules.rule_from_document
 
-    def load(document: dict[str, object], text: str, path: Path | None) -> object:
+    def load(document: dict[str, object], text: str, path: Path | None, *rest: Any) -> object:
         if path is not None and path.name == "smb.yml":
             raise KeyError("detection")
-        return real(document, text, path)
+        return real(document, text, path, *rest)
 
     monkeypatch.setattr(sigma_certutil.rules, "rule_from_document", load)
     result = cli("build", str(rules), "-o", str(out), "-q", "-t", "eql", "-j", "1")

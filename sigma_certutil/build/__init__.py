@@ -47,6 +47,7 @@ from sigma_certutil.build.options import BuildOptions
 from sigma_certutil.build.state import BuildState, Summary
 from sigma_certutil.build.sweep import temporaries, unlisted
 from sigma_certutil.errors import CertutilError, PipelineError, UsageError
+from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from sigma_certutil.build.records import RuleRecord
@@ -110,14 +111,22 @@ def build(
     deploy: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BuildResult:
-    """Build (or, with ``check``, compare without writing) every rule under ``sources``."""
+    """Build (or, with ``check``, compare without writing) every rule under ``sources``, each
+    read within ``limits``."""
     if workers is not None and workers < 1:
         raise UsageError(f"workers: at least 1, not {workers}")
     for pipeline in pipelines:
         _check_pipeline(pipeline)  # a broken pipeline file fails the build before any work
     options = BuildOptions.create(
-        sources, out, targets, pipelines, allow_unsupported=allow_unsupported, deploy=deploy
+        sources,
+        out,
+        targets,
+        pipelines,
+        allow_unsupported=allow_unsupported,
+        deploy=deploy,
+        limits=limits,
     )
     files = rule_files(sources)
     with locked(options.out, write=not check):
@@ -171,7 +180,7 @@ def _build(
     if options.deploy:  # the workers read each kept rule for the deploy files
         work = work + [Task(r.source, stems_[r.source], r) for r in planned.kept if not r.error]
         done -= len(work) - len(planned.work)
-    job = Job(options.targets, options.pipelines, writer, options.deploy)
+    job = Job(options.targets, options.pipelines, writer, options.deploy, options.limits)
     # Closed however the loop ends: no worker runs on once the build stops.
     converted = convert_all(work, job, workers, step if progress else None)
     with contextlib.closing(converted):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sigma_certutil.limits import DEFAULT_LIMITS, LIMIT_NAMES, Limits
 from sigma_certutil.targets import TARGETS
 from sigma_certutil.versions import build_versions
 
@@ -31,6 +32,8 @@ class BuildOptions:
     allow_unsupported: bool = False
     deploy: bool = False
     versions: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # What a rule may hold (the manifest records them only when they are not the defaults).
+    limits: Limits = DEFAULT_LIMITS
 
     @classmethod
     def create(
@@ -42,6 +45,7 @@ class BuildOptions:
         *,
         allow_unsupported: bool = False,
         deploy: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> BuildOptions:
         """The options of a build run now: every target when none is given, and the versions
         installed (which reads the pipeline files; an unknown target raises TargetError)."""
@@ -54,23 +58,32 @@ class BuildOptions:
             allow_unsupported=allow_unsupported,
             deploy=deploy,
             versions=build_versions(target_ids, pipelines),
+            limits=limits,
         )
 
     def converts_as(self, other: BuildOptions) -> bool:
         """Whether each rule converts to the same queries under both: the same versions and
-        targets (the user's pipelines count by their contents, in the versions)."""
-        return dict(self.versions) == dict(other.versions) and self.targets == other.targets
+        targets (the user's pipelines count by their contents, in the versions), and the same
+        limits (a rule over one is a failure the build keeps)."""
+        return (
+            dict(self.versions) == dict(other.versions)
+            and self.targets == other.targets
+            and self.limits == other.limits
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The options as the manifest lists them, in its order."""
-        return {
+        data: dict[str, Any] = {
             "versions": dict(self.versions),
             "sources": list(self.sources),
             "pipelines": list(self.pipelines),
             "targets": list(self.targets),
             "allow_unsupported": self.allow_unsupported,
-            "deploy": self.deploy,
         }
+        if self.limits != DEFAULT_LIMITS:
+            data["limits"] = {name: getattr(self.limits, name) for name in LIMIT_NAMES}
+        data["deploy"] = self.deploy
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], out: str | Path) -> BuildOptions:
@@ -103,7 +116,21 @@ class BuildOptions:
             allow_unsupported=allow_unsupported,
             deploy=deploy,
             versions=dict(versions),
+            limits=_limits(data),
         )
+
+
+def _limits(data: Mapping[str, Any]) -> Limits:
+    """The recorded limits; the defaults when none are."""
+    value = data.get("limits")
+    if value is None:
+        return DEFAULT_LIMITS
+    if not isinstance(value, dict) or not set(value) <= set(LIMIT_NAMES):
+        raise ValueError(f'"limits": not an object of {", ".join(LIMIT_NAMES)}')
+    try:
+        return Limits(**value)
+    except ValueError as error:
+        raise ValueError(f'"limits": {error}') from error
 
 
 def _strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:

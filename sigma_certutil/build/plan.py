@@ -22,10 +22,10 @@ from sigma_certutil.build.state import BuildState, Status, file_hash, file_statu
 from sigma_certutil.build.writer import Settled
 from sigma_certutil.errors import InputError, RuleError
 from sigma_certutil.files import read_input
-from sigma_certutil.limits import DEFAULT_LIMITS
 
-# Query files are this build's own; the bound only keeps a hand-made giant from being read.
-_QUERY_BYTES = 64 << 20
+# Only to compare with the hashes the manifest keeps: the workers read a changed rule again,
+# within the build's limits. The bounds only keep a file that never ends from being read.
+_RULE_BYTES = _QUERY_BYTES = 64 << 20
 
 
 @dataclass
@@ -80,7 +80,7 @@ def plan(
         if status != state.rules.get(source):
             # Through the safe reader: a rule file replaced by a FIFO must not block the plan.
             try:
-                raw = read_input(source, RuleError, DEFAULT_LIMITS.rule_bytes)
+                raw = read_input(source, RuleError, _RULE_BYTES)
                 same = file_hash(raw) == record.rule_hash
             except InputError:
                 same = False

@@ -19,6 +19,7 @@ from sigma_certutil.build.records import QueryFile, RuleRecord, Task
 from sigma_certutil.build.state import file_hash
 from sigma_certutil.build.writer import Writer
 from sigma_certutil.errors import CertutilError, ConversionError, OutputError
+from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -39,6 +40,7 @@ class Job:
     pipelines: tuple[str, ...]
     writer: Writer
     deploy: bool = False
+    limits: Limits = DEFAULT_LIMITS
 
 
 def converter(targets: tuple[str, ...], pipelines: tuple[str, ...]) -> RuleConverter:
@@ -94,19 +96,19 @@ def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
     from sigma_certutil.conditions import recursion_room, rule_condition_depth
     from sigma_certutil.errors import InputError, RuleError
     from sigma_certutil.files import read_input
-    from sigma_certutil.limits import DEFAULT_LIMITS
     from sigma_certutil.rules import decode_rule, rule_document, rule_from_document
 
     source, stem = task.source, task.stem
     path = Path(source)
     try:
-        raw = read_input(source, RuleError, DEFAULT_LIMITS.rule_bytes)
+        raw = read_input(source, RuleError, job.limits.rule_bytes)
     except InputError as error:
         return RuleRecord(source, "", error=str(error))
     record = RuleRecord(source, file_hash(raw))
     try:
         text = decode_rule(raw, path)
-        rule = rule_from_document(rule_document(text, path), text, path)
+        document = rule_document(text, path, job.limits)
+        rule = rule_from_document(document, text, path, job.limits)
     except CertutilError as error:
         record.error = str(error)
         return record

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, chosen_targets, print_error
 from sigma_certutil.errors import PipelineError
+from sigma_certutil.limits import Limits
 
 
 def _run_build(
@@ -21,6 +22,7 @@ def _run_build(
     deploy: bool,
     jobs: int | None,
     quiet: bool,
+    limits: Limits,
 ) -> int:
     from sigma_certutil.build import build, terminal_progress
 
@@ -35,6 +37,7 @@ def _run_build(
         deploy=deploy,
         workers=jobs,
         progress=progress,
+        limits=limits,
     )
     for diff in result.diffs.values():
         sys.stdout.write(diff)
@@ -82,6 +85,7 @@ def build_command(args: argparse.Namespace) -> int:
         deploy=args.deploy,
         jobs=args.jobs,
         quiet=args.quiet,
+        limits=args.limits,
     )
 
 
@@ -103,4 +107,5 @@ def check_command(args: argparse.Namespace) -> int:
         deploy=options.deploy,
         jobs=None,
         quiet=args.quiet,
+        limits=options.limits,  # the ones the manifest records
     )

@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("sources", nargs="+", metavar="RULES", help="rule folders or files")
     build_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     _targets_option(build_cmd)
+    _limits_option(build_cmd)  # recorded in the manifest when raised: check uses them too
     build_cmd.add_argument(
         "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
         help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
