@@ -21,6 +21,8 @@ TEST_RULES = TESTS / "rules"
 BUNDLED_RULE = (
     ROOT / "sigma_certutil" / "rules" / "net_connection_win_certutil_initiated_connection.yml"
 )
+# A second golden rule beside the bundled one (another log source, an inbound connection).
+SMB_RULE = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
 # The shared reference material beside the project (SigmaHQ rules and regression data, real
 # Sysmon events); SIGMA_CERTUTIL_SHARED points elsewhere.
 SHARED = Path(os.environ.get("SIGMA_CERTUTIL_SHARED", ROOT.parent / "shared"))
@@ -28,6 +30,16 @@ SHARED = Path(os.environ.get("SIGMA_CERTUTIL_SHARED", ROOT.parent / "shared"))
 
 def _under_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+def two_rules(tmp_path: Path) -> Path:
+    """A rule folder under tmp_path with the bundled rule as certutil.yml and the SMB rule as
+    smb.yml."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(BUNDLED_RULE, rules / "certutil.yml")
+    shutil.copy(SMB_RULE, rules / "smb.yml")
+    return rules
 
 
 def golden_rules() -> list[Path]:

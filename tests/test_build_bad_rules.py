@@ -12,22 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BUNDLED_RULE, TEST_RULES, cli
+from helpers import BUNDLED_RULE, SMB_RULE, cli, two_rules
 
 from sigma_certutil.build import build
 from sigma_certutil.build import workers as build_workers
 from sigma_certutil.build.writer import Writer
 from sigma_certutil.errors import OutputError
-
-SMB_RULE = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
-
-
-def _rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(BUNDLED_RULE, rules / "certutil.yml")
-    shutil.copy(SMB_RULE, rules / "smb.yml")
-    return rules
 
 
 def _manifest(out: Path) -> dict[str, object]:
@@ -37,7 +27,7 @@ def _manifest(out: Path) -> dict[str, object]:
 
 @pytest.mark.parametrize("line", ["id: true", "id: [1, 2]", "title: {a: 1}", "level: [high]"])
 def test_a_rule_pysigma_does_not_expect_is_listed(tmp_path: Path, line: str) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     text = BUNDLED_RULE.read_text(encoding="utf-8")
     key = line.split(":")[0]
     bad = "\n".join(line if row.startswith(f"{key}:") else row for row in text.splitlines())
@@ -61,7 +51,7 @@ def test_an_unexpected_exception_loading_one_rule_is_listed(
 ) -> None:
     import sigma_certutil.rules
 
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     real = sigma_certutil.rules.rule_from_document
 
     def load(document: dict[str, object], text: str, path: Path | None, *rest: Any) -> object:
@@ -87,7 +77,7 @@ def test_an_unexpected_exception_loading_one_rule_is_listed(
 def test_an_unexpected_exception_converting_one_rule_is_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     real = build_workers.converter
 
     def failing(targets: tuple[str, ...], pipelines: tuple[str, ...]) -> object:
@@ -112,7 +102,7 @@ def test_an_unexpected_exception_converting_one_rule_is_listed(
 def test_an_output_that_cannot_be_written_is_listed_against_its_rule(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     real = Writer.settle
 
     def settle(self: Writer, relative: str, text: str, *, make_folder: bool = False) -> object:

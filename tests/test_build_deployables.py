@@ -12,22 +12,13 @@ from pathlib import Path
 
 import pytest
 from deploy_checks import BUNDLED_TITLE, read_conf
-from helpers import BUNDLED_RULE, TEST_RULES, cli
+from helpers import BUNDLED_RULE, SMB_RULE, cli, two_rules
 
 from sigma_certutil.build import build
 from sigma_certutil.build import workers as build_workers
 
-SMB_RULE = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
 SMB_TITLE = "Inbound SMB Connection Accepted By A Binary Under Users"
 BUNDLED_ID = "0dba975d-a193-4ed1-a067-424df57570d1"
-
-
-def _rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(BUNDLED_RULE, rules / "certutil.yml")
-    shutil.copy(SMB_RULE, rules / "smb.yml")
-    return rules
 
 
 def _variant(rules: Path, name: str, *, title: str | None = None, rule_id: str | None = None,
@@ -52,7 +43,7 @@ def _ndjson_ids(out: Path, target: str) -> list[str]:
 
 
 def test_a_rule_a_deploy_file_cannot_hold_is_left_out_of_it(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     assert cli("build", str(rules), "-o", str(out), "-q", "--deploy", "-j", "1").code == 0
     conf = out / "deploy" / "savedsearches.conf"
     assert list(read_conf(conf.read_text(encoding="utf-8"))) == [BUNDLED_TITLE, SMB_TITLE]
@@ -85,7 +76,7 @@ def test_a_rule_a_deploy_file_cannot_hold_is_left_out_of_it(tmp_path: Path) -> N
 
 
 def test_a_rule_over_a_sentinel_limit_has_no_sentinel_file(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     long = _variant(
         rules, "long.yml", description="x" * 5001, rule_id="22222222-0000-4000-8000-000000000000"
     )
@@ -116,7 +107,7 @@ def _then_remove(rules: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_deploy_takes_the_rules_as_the_workers_read_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    rules, out, fresh = _rules(tmp_path), tmp_path / "out", tmp_path / "fresh"
+    rules, out, fresh = two_rules(tmp_path), tmp_path / "out", tmp_path / "fresh"
     for index in range(20):
         shutil.copy(SMB_RULE, rules / f"smb{index:02}.yml")
         rule_id = f"{index:08}-0000-4000-8000-000000000000"
@@ -143,7 +134,7 @@ def test_deploy_takes_the_rules_as_the_workers_read_them(
 
 
 def test_a_deploy_folder_that_cannot_be_made_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     out.mkdir()
     (out / "deploy").write_text("a file where the folder goes\n", encoding="utf-8")
     result = cli("build", str(rules), "-o", str(out), "-q", "--deploy", "-t", "kusto", "-j", "1")

@@ -6,20 +6,18 @@ are drift for check and removed by build."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, ROOT, TEST_RULES, cli, run_cli
+from helpers import ROOT, cli, run_cli, two_rules
 
 from sigma_certutil.build import build
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="no fcntl locks")
 
-SMB_RULE = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
 HOLD = (
     "import sys, time\n"
     "from pathlib import Path\n"
@@ -28,14 +26,6 @@ HOLD = (
     "    print('held', flush=True)\n"
     "    time.sleep(60)\n"
 )
-
-
-def _rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(BUNDLED_RULE, rules / "certutil.yml")
-    shutil.copy(SMB_RULE, rules / "smb.yml")
-    return rules
 
 
 def _holder(out: Path) -> subprocess.Popen[str]:
@@ -57,7 +47,7 @@ def _dead_pid() -> int:
 
 
 def test_a_second_build_or_check_exits_2_naming_the_holder(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     assert cli("build", str(rules), "-o", str(out), "-q", "-t", "eql").code == 0
     holder = _holder(out)
     try:
@@ -82,7 +72,7 @@ def test_a_second_build_or_check_exits_2_naming_the_holder(tmp_path: Path) -> No
 
 
 def test_a_check_writes_no_lock_and_takes_one_only_when_a_build_made_it(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     build([rules], out, ["eql"], check=True, workers=1)
     assert not out.exists()
     build([rules], out, ["eql"], workers=1)
@@ -92,7 +82,7 @@ def test_a_check_writes_no_lock_and_takes_one_only_when_a_build_made_it(tmp_path
 
 
 def test_check_reports_and_build_removes_query_files_no_manifest_lists(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     assert cli("build", str(rules), "-o", str(out), "-q", "-t", "eql,kusto").code == 0
     strays = ["eql/stray.eql", "kusto/old-name.kql"]
     for stray in strays:
@@ -114,7 +104,7 @@ def test_check_reports_and_build_removes_query_files_no_manifest_lists(tmp_path:
 
 
 def test_temporary_files_of_processes_that_are_gone_are_removed(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     build([rules], out, ["eql"], deploy=True, workers=1)
     dead, alive = _dead_pid(), os.getpid()
     left = [

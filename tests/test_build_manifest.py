@@ -10,18 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import BUNDLED_RULE, TESTS
 
 from sigma_certutil.build import BuildOptions, Manifest, Output, build, read_manifest
 from sigma_certutil.build.manifest import Failure, Refusal
 from sigma_certutil.errors import InputError, ManifestError
 
-TESTS = Path(__file__).resolve().parent
-BUNDLED_RULE = (
-    TESTS.parent
-    / "sigma_certutil"
-    / "rules"
-    / "net_connection_win_certutil_initiated_connection.yml"
-)
 # Kusto refuses it: a refusal in the manifest.
 REFUSED_RULE = TESTS / "rules" / "dns_query_paste_site_by_powershell.yml"
 

@@ -5,10 +5,10 @@ versions and targets let it reuse what the last build converted."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import two_rules
 
 from sigma_certutil import TARGETS
 from sigma_certutil.build import BuildOptions, Manifest, build
@@ -16,23 +16,6 @@ from sigma_certutil.build import plan as build_plan
 from sigma_certutil.build import workers as build_workers
 from sigma_certutil.build.state import BuildState
 from sigma_certutil.errors import TargetError
-
-TESTS = Path(__file__).resolve().parent
-BUNDLED_RULE = (
-    TESTS.parent
-    / "sigma_certutil"
-    / "rules"
-    / "net_connection_win_certutil_initiated_connection.yml"
-)
-SMB_RULE = TESTS / "rules" / "net_connection_inbound_smb_to_user_binary.yml"
-
-
-def _rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    shutil.copy(BUNDLED_RULE, rules / "certutil.yml")
-    shutil.copy(SMB_RULE, rules / "smb.yml")
-    return rules
 
 
 def _no_conversion(monkeypatch: pytest.MonkeyPatch, *, no_plan: bool = False) -> None:
@@ -55,7 +38,7 @@ def test_create_takes_every_target_by_default_and_records_versions(tmp_path: Pat
 
 
 def test_json_round_trip_and_the_manifest_records_the_build_options(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     build([rules], out, ["eql", "kusto"], allow_unsupported=True, workers=1)
     options = BuildOptions.create([rules], out, ["eql", "kusto"], allow_unsupported=True)
     assert Manifest.read(out).options == options
@@ -69,7 +52,7 @@ def test_json_round_trip_and_the_manifest_records_the_build_options(tmp_path: Pa
 
 
 def test_the_state_keeps_the_options_as_json(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     build([rules], out, ["eql"], workers=1)
     state = json.loads((out / ".sigma-certutil" / "state.json").read_text(encoding="utf-8"))
     assert state["options"] == BuildOptions.create([rules], out, ["eql"]).to_json()
@@ -77,7 +60,7 @@ def test_the_state_keeps_the_options_as_json(tmp_path: Path) -> None:
 
 
 def test_a_state_of_the_old_format_is_ignored(tmp_path: Path) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     build([rules], out, ["eql"], workers=1)
     path = out / ".sigma-certutil" / "state.json"
     state = json.loads(path.read_text(encoding="utf-8"))
@@ -93,7 +76,7 @@ def test_a_state_of_the_old_format_is_ignored(tmp_path: Path) -> None:
 def test_equal_options_answer_from_the_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     first = build([rules], out, ["eql", "splunk"], workers=1)
     _no_conversion(monkeypatch, no_plan=True)
     again = build([rules], out, ["eql", "splunk"], workers=1)
@@ -104,7 +87,7 @@ def test_equal_options_answer_from_the_state(
 def test_other_options_with_the_same_conversion_reuse_every_query(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rules, out = _rules(tmp_path), tmp_path / "out"
+    rules, out = two_rules(tmp_path), tmp_path / "out"
     first = build([rules], out, ["eql", "splunk"], workers=1)
     _no_conversion(monkeypatch)
     # The same rule files named another way, and refusals allowed: other options, the same

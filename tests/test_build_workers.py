@@ -12,13 +12,11 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
-from helpers import TEST_RULES
+from helpers import SMB_RULE
 
 import sigma_certutil.build.workers as workers
 from sigma_certutil.build import build
 from sigma_certutil.build.records import RuleRecord, Task
-
-SMB_RULE = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
 
 
 class _Hung(Exception):

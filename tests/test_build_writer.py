@@ -10,19 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import BUNDLED_RULE
 
 from sigma_certutil.build import build
 from sigma_certutil.build.state import file_status
 from sigma_certutil.build.writer import CheckWriter, Settled, Writer
 from sigma_certutil.errors import OutputError
-
-TESTS = Path(__file__).resolve().parent
-BUNDLED_RULE = (
-    TESTS.parent
-    / "sigma_certutil"
-    / "rules"
-    / "net_connection_win_certutil_initiated_connection.yml"
-)
 
 
 def _tree(folder: Path) -> dict[str, tuple[bytes, int]]:
