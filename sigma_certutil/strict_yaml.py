@@ -238,6 +238,7 @@ def _libyaml_loaders() -> tuple[type, type] | None:
 _LIBYAML = _libyaml_loaders()
 # Nesting libyaml's composer takes without exhausting the C stack (it fails at some 100,000).
 _C_DEPTH = 10_000
+_NESTING_ERROR = "exceeded maximum nesting depth"
 # Texts up to this size are parsed again by the pure-Python parser for a syntax error's
 # message (about 5 s a MiB); libyaml's own message is given for larger ones.
 _MESSAGE_BYTES = 128 * 1024
@@ -299,8 +300,11 @@ def load_documents(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]
             return documents
         except YamlProblem:
             raise
-        except yaml.YAMLError:
-            if len(text) > _MESSAGE_BYTES:
+        except yaml.YAMLError as error:
+            # libyaml 0.2.6 (PyYAML 6.0.4) refuses flow nesting past 1,000 levels in its
+            # scanner, before the bounded composer sees the depth: the pure-Python parser
+            # then says which limit it is (and reads what a raised yaml_depth allows).
+            if len(text) > _MESSAGE_BYTES and _NESTING_ERROR not in str(error):
                 raise
     documents = _documents(_PyLoader(text, limits))
     assert documents is not None
