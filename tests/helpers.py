@@ -42,6 +42,27 @@ def two_rules(tmp_path: Path) -> Path:
     return rules
 
 
+def built_queries(out: Path, rule_file: Path) -> dict[str, str]:
+    """What a build into ``out`` made of one rule file: each target's query, or
+    "refused: <message>" as its manifest lists the refusal."""
+    import json
+
+    from sigma_certutil.build import safe_stem
+    from sigma_certutil.targets import TARGETS
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    found = {
+        entry["target"]: f"refused: {entry['message']}"
+        for entry in manifest["refused"]
+        if entry["source"] == str(rule_file)
+    }
+    for target, spec in TARGETS.items():
+        query = out / target / f"{safe_stem(rule_file)}.{spec.extension}"
+        if query.exists():
+            found[target] = query.read_text(encoding="utf-8").removesuffix("\n")
+    return found
+
+
 def golden_rules() -> list[Path]:
     """Every rule pinned by golden files: the bundled rule and the suite's own rules."""
     return [BUNDLED_RULE, *sorted(TEST_RULES.glob("*.yml"))]

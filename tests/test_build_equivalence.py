@@ -5,16 +5,15 @@ real events are those of the built queries."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from helpers import SHARED, SNAPSHOTS, golden_rules, require_engine, shared_path
+from helpers import SHARED, SNAPSHOTS, built_queries, golden_rules, require_engine, shared_path
 from regression import _is_sysmon_rule, regressions
 
 from sigma_certutil import TARGETS, ConversionError, convert, load_rule
-from sigma_certutil.build import build, safe_stem
+from sigma_certutil.build import build
 from sigma_certutil.verify import Verdict, verify
 from sigma_certutil.verify.engines import run_target, unavailable
 from sigma_certutil.verify.events import SysmonEvent
@@ -34,20 +33,6 @@ def _one_at_a_time(rule_file: Path) -> dict[str, str]:
     return found
 
 
-def _built(out: Path, rule_file: Path) -> dict[str, str]:
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    found = {
-        entry["target"]: f"refused: {entry['message']}"
-        for entry in manifest["refused"]
-        if entry["source"] == str(rule_file)
-    }
-    for target, spec in TARGETS.items():
-        query = out / target / f"{safe_stem(rule_file)}.{spec.extension}"
-        if query.exists():
-            found[target] = query.read_text(encoding="utf-8").removesuffix("\n")
-    return found
-
-
 def _build_in_workers(rules: list[Path], out: Path) -> None:
     result = build(rules, out, workers=2, allow_unsupported=True)
     assert not result.errors
@@ -58,7 +43,7 @@ def test_golden_rules_build_as_their_golden_files(tmp_path: Path) -> None:
     rules = golden_rules()
     _build_in_workers(rules, tmp_path / "out")
     for rule_file in rules:
-        built = _built(tmp_path / "out", rule_file)
+        built = built_queries(tmp_path / "out", rule_file)
         assert built == _one_at_a_time(rule_file), rule_file.name
         for target, spec in TARGETS.items():
             golden = SNAPSHOTS / rule_file.stem / f"{target}.{spec.extension}"
@@ -74,7 +59,7 @@ def test_a_sample_of_sigmahq_builds_as_one_rule_at_a_time(tmp_path: Path) -> Non
     differ = [
         rule_file.name
         for rule_file in rules
-        if _built(tmp_path / "out", rule_file) != _one_at_a_time(rule_file)
+        if built_queries(tmp_path / "out", rule_file) != _one_at_a_time(rule_file)
     ]
     assert differ == []
 
@@ -98,7 +83,7 @@ def test_verify_verdicts_are_those_of_the_built_queries(tmp_path: Path) -> None:
     rules = [rule_file for rule_file, _ in sample]
     _build_in_workers([*rules, *golden_rules()[:8]], tmp_path / "out")
     for rule_file, events in sample:
-        built = _built(tmp_path / "out", rule_file)
+        built = built_queries(tmp_path / "out", rule_file)
         [checked] = verify([load_rule(rule_file)], events)
         for result in checked.results:
             if result.status in (Verdict.AGREES, Verdict.DISAGREES):

@@ -11,7 +11,6 @@ Expected values come from the single-target Converter only.
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import pickle
 import re
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, golden_rules
+from helpers import ROOT, built_queries, golden_rules
 from packaging.requirements import Requirement
 from packaging.version import Version
 from sigma.conditions import ConditionIdentifier, SigmaCondition
@@ -31,7 +30,7 @@ from sigma.processing.pipeline import ProcessingPipeline
 from sigma.processing.transformations import AddConditionTransformation
 
 import sigma_certutil.conversion.shared as shared
-from sigma_certutil.build import build, safe_stem
+from sigma_certutil.build import build
 from sigma_certutil.conversion.shared import SharedConverter, check_pysigma_internals
 from sigma_certutil.conversion.single import Converter
 from sigma_certutil.errors import ConversionError, PySigmaInternalsError
@@ -427,21 +426,7 @@ level: low
 """
 
 
-def _built(out: Path, rule_file: Path) -> dict[str, str]:
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    found = {
-        entry["target"]: f"refused: {entry['message']}"
-        for entry in manifest["refused"]
-        if entry["source"] == str(rule_file)
-    }
-    for target, spec in TARGETS.items():
-        query = out / target / f"{safe_stem(rule_file)}.{spec.extension}"
-        if query.exists():
-            found[target] = query.read_text(encoding="utf-8").removesuffix("\n")
-    return found
-
-
-def _alone_as_built(rule_file: Path, pipelines: Sequence[Path]) -> dict[str, str]:
+def _alone_asbuilt_queries(rule_file: Path, pipelines: Sequence[Path]) -> dict[str, str]:
     found = {}
     for target in TARGETS:
         converter = Converter(target, [user_pipeline(p) for p in pipelines])
@@ -464,7 +449,7 @@ def test_a_build_with_pipeline_variables_converts_as_each_target_alone(
         _pipeline_file(tmp_path, "tools", OUR_TOOLS),
         _pipeline_file(tmp_path, "expand", EXPAND),
     ]
-    tools = _alone_as_built(rules / "proc_creation_our_tools.yml", pipelines)
+    tools = _alone_asbuilt_queries(rules / "proc_creation_our_tools.yml", pipelines)
     assert 'Image IN ("C:\\\\Tools\\\\fetch.exe", "C:\\\\Tools\\\\push.exe")' in tools["splunk"]
 
     def no_shared_converter(*args: Any, **kwargs: Any) -> None:
@@ -476,7 +461,7 @@ def test_a_build_with_pipeline_variables_converts_as_each_target_alone(
     result = build([rules], out, pipelines=pipelines, workers=1, allow_unsupported=True)
     assert not result.errors
     for rule_file in sorted(rules.glob("*.yml")):
-        assert _built(out, rule_file) == _alone_as_built(rule_file, pipelines)
+        assert built_queries(out, rule_file) == _alone_asbuilt_queries(rule_file, pipelines)
     # Without variables, the same build takes the shared-step converter.
     with pytest.raises(AssertionError, match="shared-step converter"):
         build([rules], tmp_path / "out2", pipelines=pipelines[1:], workers=1)
