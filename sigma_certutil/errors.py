@@ -38,6 +38,12 @@ class RuleError(InputError):
     what = "<rule>"
 
 
+class NotARuleError(RuleError):
+    """A YAML file that is not a Sigma detection rule at all (empty, not a mapping, none of
+    title, logsource and detection, or a correlation rule or filter): a folder's build and
+    lint skip it (with ``--strict`` it is an error)."""
+
+
 class PipelineError(InputError):
     """A user's pipeline file could not be read or is not a valid pySigma pipeline."""
 

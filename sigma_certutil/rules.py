@@ -15,7 +15,7 @@ from sigma.exceptions import SigmaRuleLocation
 from sigma.rule import SigmaRule
 
 from sigma_certutil.conditions import condition_depth, recursion_room
-from sigma_certutil.errors import RuleError
+from sigma_certutil.errors import NotARuleError, RuleError
 from sigma_certutil.files import read_input
 from sigma_certutil.limits import DEFAULT_LIMITS, Limits, size_text
 from sigma_certutil.rule_lines import PYSIGMA_FAILURES, Positions, culprit, failure_text, node_line
@@ -64,6 +64,14 @@ def parse_rule(
 def rule_document(text: str, path: Path | None, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The rule's YAML mapping, checked to be one Sigma rule with a detection and conditions
     within the limits."""
+    return rule_document_node(text, path, limits)[0]
+
+
+def rule_document_node(
+    text: str, path: Path | None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, Any], dict[KeyPath, int]]:
+    """rule_document's mapping and the line of each of its keys. NotARuleError for YAML that
+    is no detection rule at all."""
     if len(text) * 4 > limits.rule_bytes and len(text.encode("utf-8")) > limits.rule_bytes:
         raise RuleError(
             f"rule is {len(text.encode('utf-8'))} bytes, over the rule_bytes limit of "
@@ -83,16 +91,21 @@ def rule_document(text: str, path: Path | None, limits: Limits = DEFAULT_LIMITS)
     except yaml.YAMLError as error:
         raise RuleError(f"malformed YAML: {error}", path) from error
     if not documents:
-        raise RuleError("empty file: not a Sigma rule", path)
+        raise NotARuleError("empty file: not a Sigma rule", path)
     if len(documents) > 1:
         raise RuleError(
             f"holds {len(documents)} YAML documents; one rule per file is supported", path
         )
     document, node = documents[0].value, documents[0].node
     if not isinstance(document, dict) or not {"title", "logsource", "detection"} & document.keys():
-        raise RuleError(
+        raise NotARuleError(
             "not a Sigma rule: expected a mapping with title, logsource and detection", path, 1
         )
+    for kind in ("correlation", "filter"):
+        if kind in document and "detection" not in document:
+            message = f"a Sigma {kind} {'rule' if kind == 'correlation' else ''}".rstrip()
+            line = key_lines(node).get((kind,))
+            raise NotARuleError(f"{message}, not a detection rule", path, line)
     detection = document.get("detection")
     if not isinstance(detection, dict):
         raise RuleError("not a Sigma rule: no 'detection' section", path)
@@ -103,7 +116,7 @@ def rule_document(text: str, path: Path | None, limits: Limits = DEFAULT_LIMITS)
         where: KeyPath = ("detection", "condition")
         lines = key_lines(node)
         raise RuleError(wrong[0], path, lines.get((*where, *wrong[1]), lines.get(where)))
-    return document
+    return document, key_lines(node)
 
 
 def _condition_problem(value: Any, limits: Limits) -> tuple[str, KeyPath] | None:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from sigma_certutil.errors import RuleError
@@ -22,20 +23,41 @@ STATE = Path(".sigma-certutil") / "state.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def rule_files(sources: Sequence[str | Path]) -> list[str]:
-    """Every rule file under the given folders (recursively) and files, sorted."""
+def rule_files(sources: Sequence[str | Path], exclude: Sequence[str] = ()) -> list[str]:
+    """Every rule file under the given folders (recursively) and files, sorted. Under a
+    folder, hidden folders (a name starting with '.': ``.git``, ``.github``) are skipped, and so is whatever ``exclude`` matches (``fnmatch`` globs, against the path as
+    listed, the path under its source folder, or the name)."""
     found: set[str] = set()
     for source in map(str, sources):
         if os.path.isdir(source):
-            for folder, _, names in os.walk(source):
+            for folder, folders, names in os.walk(source):
+                folders[:] = sorted(
+                    name
+                    for name in folders
+                    if not name.startswith(".")
+                    and not _excluded(os.path.join(folder, name), source, exclude)
+                )
                 found.update(
-                    os.path.join(folder, name) for name in names if name.endswith((".yml", ".yaml"))
+                    path
+                    for path in (os.path.join(folder, name) for name in names)
+                    if path.endswith((".yml", ".yaml")) and not _excluded(path, source, exclude)
                 )
         elif os.path.exists(source):
             found.add(source)
         else:
             raise RuleError("no such file or folder", Path(source))
     return sorted(found)
+
+
+def _excluded(path: str, source: str, exclude: Sequence[str]) -> bool:
+    if not exclude:
+        return False
+    names = {
+        Path(path).as_posix(),
+        Path(os.path.relpath(path, source)).as_posix(),
+        os.path.basename(path),
+    }
+    return any(fnmatchcase(name, pattern) for pattern in exclude for name in names)
 
 
 # Names Windows reserves for devices, whatever extension follows them.

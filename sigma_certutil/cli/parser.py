@@ -18,6 +18,7 @@ from sigma_certutil.cli.common import (
 )
 from sigma_certutil.cli.convert import convert_command, fields_command
 from sigma_certutil.cli.explain import explain_command
+from sigma_certutil.cli.lint import LINT_DESCRIPTION, LINT_EXIT_CODES, lint_command
 from sigma_certutil.cli.targets import targets_command
 from sigma_certutil.cli.verify import VERIFY_DESCRIPTION, VERIFY_EXIT_CODES, verify_command
 
@@ -193,6 +194,29 @@ def build_parser() -> argparse.ArgumentParser:
     _limits_option(explain_cmd)
     explain_cmd.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     explain_cmd.set_defaults(handler=explain_command)
+
+    lint_cmd = commands.add_parser(
+        "lint",
+        help="check rules offline: pySigma's validators and this package's checks",
+        description=LINT_DESCRIPTION,
+        epilog=LINT_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lint_cmd.add_argument(
+        "rules", nargs="*", metavar="RULES", help="rule files or folders (default: .)"
+    )
+    lint_cmd.add_argument("--config", metavar="FILE", help="the lint config file")
+    lint_cmd.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB",
+        help="leave out the files and folders GLOB matches (repeatable)",
+    )  # fmt: skip
+    lint_cmd.add_argument(
+        "--strict", action="store_true", help="a YAML file that is not a rule is a finding"
+    )
+    lint_cmd.add_argument("--list-checks", action="store_true", help="list the checks")
+    lint_cmd.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    _limits_option(lint_cmd)
+    lint_cmd.set_defaults(handler=lint_command)
 
     targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
     _targets_option(targets_cmd)
