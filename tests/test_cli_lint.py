@@ -76,3 +76,30 @@ def test_a_file_that_is_no_rule_is_noted_once(tmp_path: Path) -> None:
         "1 rules linted, 0 findings, 1 files skipped",
     ]
     assert cli("lint", str(tmp_path), "--strict").code == 1
+
+
+def test_reports_for_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--junit, --sarif and --format github from one run, the SARIF valid against OASIS's
+    schema and pointing at the finding's file and line."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from test_reports_sarif import validate
+
+    write_rule(tmp_path, "rules/bad.yml", {"status: test": "status: x"})
+    write_rule(tmp_path, "rules/good.yml", {"0f5a1b2c": "1f5a1b2c", "title: C": "title: Good C"})
+    monkeypatch.chdir(tmp_path)
+    result = cli("lint", "rules", "--junit", "l.xml", "--sarif", "l.sarif", "--format", "github")
+    assert result.code == 1
+    assert result.stdout == (
+        "::error file=rules/bad.yml,line=3,title=rules/bad.yml [status_value]::" + STATUS + "\n"
+    )
+    suite = ET.parse(tmp_path / "l.xml").getroot()
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    sarif = json.loads((tmp_path / "l.sarif").read_text(encoding="utf-8"))
+    validate(sarif)
+    [found] = sarif["runs"][0]["results"]
+    assert found["ruleId"] == "status_value"
+    location = found["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "rules/bad.yml"
+    assert location["region"]["startLine"] == 3

@@ -25,8 +25,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 def rule_files(sources: Sequence[str | Path], exclude: Sequence[str] = ()) -> list[str]:
     """Every rule file under the given folders (recursively) and files, sorted. Under a
-    folder, hidden folders (a name starting with '.': ``.git``, ``.github``) are skipped, and so is whatever ``exclude`` matches (``fnmatch`` globs, against the path as
-    listed, the path under its source folder, or the name)."""
+    folder, hidden folders (a name starting with '.': ``.git``, ``.github``) are skipped, and
+    so is whatever ``exclude`` matches (``fnmatch`` globs, against the path as listed, the
+    path under its source folder, or the name)."""
     found: set[str] = set()
     for source in map(str, sources):
         if os.path.isdir(source):

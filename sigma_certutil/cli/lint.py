@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, PROG
+from sigma_certutil.cli.reports import write_reports
+
+if TYPE_CHECKING:
+    from sigma_certutil.lint import LintResult
+    from sigma_certutil.reports import Case
 
 LINT_DESCRIPTION = """\
 Check Sigma rules offline: pySigma's validators (those that fetch nothing) and this
@@ -38,8 +44,10 @@ def lint_command(args: argparse.Namespace) -> int:
     result = lint(files, config, limits=args.limits, strict=args.strict)
     for path, why in result.skipped:
         sys.stderr.write(f"{PROG}: note: {path}: skipped: {why}\n")
-    for finding in result.findings:
-        sys.stdout.write(f"{finding}\n")
+    if args.format == "text":
+        for finding in result.findings:
+            sys.stdout.write(f"{finding}\n")
+    write_reports(args, "lint", lint_cases(result))
     if not args.quiet:
         rules = len(result.files) - len(result.skipped)
         sys.stderr.write(
@@ -48,3 +56,31 @@ def lint_command(args: argparse.Namespace) -> int:
             + "\n"
         )
     return EXIT_CONVERSION if result.findings else EXIT_OK
+
+
+def lint_cases(result: LintResult) -> list[Case]:
+    """One case per finding (the check, at its line), and one passed case per rule file with
+    none, so that a JUnit report counts every rule; skipped files are skipped cases."""
+    from sigma_certutil.reports import Case, Status
+
+    cases = [
+        Case(
+            "lint",
+            f"{finding.source} [{finding.check}]",
+            Path(finding.source),
+            finding.line,
+            Status.FAILED,
+            finding.message,
+            check=finding.check,
+            level=finding.level,
+        )
+        for finding in result.findings
+    ]
+    flagged = {finding.source for finding in result.findings}
+    skipped = dict(result.skipped)
+    for path in result.files:
+        if path in skipped:
+            cases.append(Case("lint", path, Path(path), None, Status.SKIPPED, skipped[path]))
+        elif path not in flagged:
+            cases.append(Case("lint", path, Path(path), None, Status.PASSED))
+    return cases

@@ -19,6 +19,7 @@ from sigma_certutil.cli.common import (
 from sigma_certutil.cli.convert import convert_command, fields_command
 from sigma_certutil.cli.explain import explain_command
 from sigma_certutil.cli.lint import LINT_DESCRIPTION, LINT_EXIT_CODES, lint_command
+from sigma_certutil.cli.reports import report_options
 from sigma_certutil.cli.targets import targets_command
 from sigma_certutil.cli.verify import VERIFY_DESCRIPTION, VERIFY_EXIT_CODES, verify_command
 
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint_cmd.add_argument("--list-checks", action="store_true", help="list the checks")
     lint_cmd.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     _limits_option(lint_cmd)
+    report_options(lint_cmd)
     lint_cmd.set_defaults(handler=lint_command)
 
     targets_cmd = commands.add_parser("targets", help="list the targets and the data each assumes")
