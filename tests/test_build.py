@@ -195,3 +195,36 @@ def test_raised_limits_are_recorded_and_check_uses_them(tmp_path: Path) -> None:
     assert broken.code == 2
     assert broken.stderr.startswith(f"sigma-certutil: error: {out / 'manifest.json'}: ")
     assert "condition_depth must be a positive integer" in broken.stderr
+
+
+def test_hidden_folders_and_excluded_globs_are_left_out_and_check_keeps_them_out(
+    tmp_path: Path,
+) -> None:
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    for folder in ("", ".github", "drafts", "net"):
+        (rules / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(BUNDLED_RULE, rules / folder / f"r{len(folder)}.yml")
+    result = build([rules], out, ["splunk"], workers=1, exclude=["drafts"])
+    assert sorted(p.name for p in (out / "splunk").iterdir()) == ["r0.spl", "r3.spl"]
+    assert result.errors == []
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["exclude"] == ["drafts"]
+    assert cli("check", str(out), "-q").code == 0
+
+
+def test_a_yaml_file_that_is_no_rule_is_skipped_and_with_strict_an_error(tmp_path: Path) -> None:
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    rules.mkdir()
+    shutil.copy(BUNDLED_RULE, rules / "r.yml")
+    (rules / "owners.yml").write_text("- team-a\n- team-b\n", encoding="utf-8")
+    message = (
+        f"{rules / 'owners.yml'}:1: not a Sigma rule: expected a mapping with title, logsource "
+        "and detection"
+    )
+    result = build([rules], out, ["splunk"], workers=1)
+    assert (result.errors, result.not_rules) == ([], [message])
+    assert build([rules], out, ["splunk"], workers=1).not_rules == [message]  # a rebuild too
+    strict = cli("build", str(rules), "-o", str(tmp_path / "strict"), "-t", "splunk", "--strict")
+    assert strict.code == 1
+    assert f"sigma-certutil: error: {message}\n" in strict.stderr
+    lenient = cli("build", str(rules), "-o", str(tmp_path / "lenient"), "-t", "splunk", "-q")
+    assert (lenient.code, lenient.stderr) == (0, f"sigma-certutil: note: {message}; skipped\n")

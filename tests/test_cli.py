@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, SNAPSHOTS, TEST_RULES, cli
+from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, TEST_RULES, cli
 
 from sigma_certutil import TARGETS
 
@@ -124,3 +124,53 @@ def test_limits_on_each_command_that_reads_rules(tmp_path: Path) -> None:
         assert cli(command, "--limits", "rule_bytes=1k", str(rule)).code == 0
     help_text = cli("convert", "--help").stdout
     assert "condition_depth=64" in " ".join(help_text.split())
+
+
+# --- conventions of the ecosystem -----------------------------------------------------------
+
+
+def test_bare_command_prints_usage_as_a_usage_error() -> None:
+    result = cli()
+    assert result.code == 2
+    assert result.stderr.startswith("usage: sigma-certutil [-h] [--version]")
+    assert "lint" in result.stderr and result.stdout == ""
+
+
+def test_an_empty_target_is_a_usage_error() -> None:
+    for given in ("", "kusto,", " "):
+        result = cli("convert", "-t", given)
+        assert result.code == 2
+        assert result.stderr == (
+            f"sigma-certutil: error: -t {given!r}: an empty target id "
+            "(known: splunk, lucene, eql, esql, kusto)\n"
+        )
+        assert result.stdout == ""
+
+
+def test_convert_reads_folders_recursively_with_your_pipelines(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    (rules / "deep" / "er").mkdir(parents=True)
+    (rules / ".hidden").mkdir()
+    (rules / "deep" / "er" / "r.yml").write_bytes(BUNDLED_RULE.read_bytes())
+    (rules / ".hidden" / "r.yml").write_bytes(BUNDLED_RULE.read_bytes())
+    (rules / "settings.yml").write_text("retention: 30\n", encoding="utf-8")
+    index = ROOT / "examples" / "detection-as-code" / "pipelines" / "index.yml"
+    result = cli("convert", str(rules), "-t", "splunk", "-p", str(index))
+    assert result.code == 0, result.stderr
+    golden = (SNAPSHOTS / BUNDLED_RULE.stem / "splunk.spl").read_text(encoding="utf-8")
+    assert result.stdout == 'index="sysmon" ' + golden
+    assert result.stderr == (
+        f"sigma-certutil: note: {rules / 'settings.yml'}: skipped: not a Sigma rule: expected a "
+        "mapping with title, logsource and detection\n"
+    )
+    # Named on its own, a file that is no rule is an error.
+    alone = cli("convert", str(rules / "settings.yml"))
+    assert alone.code == 2
+
+
+def test_convert_p_names_a_pipeline_that_does_not_load(tmp_path: Path) -> None:
+    broken = tmp_path / "p.yml"
+    broken.write_text("name: x\ntransformations: 3\n", encoding="utf-8")
+    result = cli("convert", "-t", "splunk", "-p", str(broken))
+    assert result.code == 2
+    assert result.stderr.startswith(f"sigma-certutil: error: {broken}")

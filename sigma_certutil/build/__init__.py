@@ -77,6 +77,8 @@ class BuildResult:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     diffs: dict[str, str] = field(default_factory=dict)
+    # YAML files that are no rules ("file: why"), skipped (with ``strict`` they are errors).
+    not_rules: list[str] = field(default_factory=list)
     # The outputs, or, after a build that found nothing to do, the manifest that lists them
     # (read when `outputs` is first asked for) and how many there are.
     _outputs: list[Output] | None = field(default_factory=list, repr=False)
@@ -112,9 +114,12 @@ def build(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    exclude: Sequence[str] = (),
+    strict: bool = False,
 ) -> BuildResult:
     """Build (or, with ``check``, compare without writing) every rule under ``sources``, each
-    read within ``limits``."""
+    read within ``limits``; ``exclude`` globs leave files and folders out, and ``strict``
+    makes a YAML file that is no rule an error rather than a skip."""
     if workers is not None and workers < 1:
         raise UsageError(f"workers: at least 1, not {workers}")
     for pipeline in pipelines:
@@ -127,8 +132,10 @@ def build(
         allow_unsupported=allow_unsupported,
         deploy=deploy,
         limits=limits,
+        exclude=exclude,
+        strict=strict,
     )
-    files = rule_files(sources)
+    files = rule_files(sources, options.exclude)
     with locked(options.out, write=not check):
         state = BuildState.read(options.out)
         if not options.deploy and state.summary is not None and state.untouched(options, files):
@@ -190,6 +197,10 @@ def _build(
         progress(len(files), len(files))
     ordered = [records[source] for source in files if source in records]
     outputs, errors, skipped = _collect(ordered, options.allow_unsupported, writer)
+    not_rules = [r.not_a_rule for r in ordered if r.not_a_rule is not None]
+    if options.strict:
+        errors.extend(not_rules)
+        not_rules = []
 
     expected = {query.path for record in ordered for query in record.queries.values()}
     deploy_files: dict[str, str] = {}
@@ -209,7 +220,7 @@ def _build(
     listed = last.paths() if last is not None else set()
     writer.remove(sorted(listed - expected))
     writer.remove(unlisted(out_dir, options.targets, expected | listed), UNLISTED)
-    summary = Summary(len(outputs), tuple(errors), tuple(skipped))
+    summary = Summary(len(outputs), tuple(errors), tuple(skipped), tuple(not_rules))
     BuildState.after(options, files, planned.statuses, ordered, summary).save(writer, state)
     return BuildResult(
         written=writer.written,
@@ -218,6 +229,7 @@ def _build(
         errors=errors,
         skipped=skipped,
         diffs=writer.diffs,
+        not_rules=not_rules,
         _outputs=outputs,
     )
 
@@ -246,6 +258,7 @@ def _as_built(summary: Summary, out_dir: Path) -> BuildResult:
         unchanged=summary.outputs + 1,
         errors=list(summary.errors),
         skipped=list(summary.skipped),
+        not_rules=list(summary.not_rules),
         _outputs=None,
         _manifest=out_dir / MANIFEST,
         _count=summary.outputs,

@@ -34,6 +34,10 @@ class BuildOptions:
     versions: Mapping[str, str] = field(default_factory=dict, hash=False)
     # What a rule may hold (the manifest records them only when they are not the defaults).
     limits: Limits = DEFAULT_LIMITS
+    # Globs of rule files and folders left out, and whether a YAML file that is no rule is an
+    # error (the manifest records them only when given).
+    exclude: tuple[str, ...] = ()
+    strict: bool = False
 
     @classmethod
     def create(
@@ -46,6 +50,8 @@ class BuildOptions:
         allow_unsupported: bool = False,
         deploy: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        exclude: Sequence[str] = (),
+        strict: bool = False,
     ) -> BuildOptions:
         """The options of a build run now: every target when none is given, and the versions
         installed (which reads the pipeline files; an unknown target raises TargetError)."""
@@ -59,6 +65,8 @@ class BuildOptions:
             deploy=deploy,
             versions=build_versions(target_ids, pipelines),
             limits=limits,
+            exclude=tuple(exclude),
+            strict=strict,
         )
 
     def converts_as(self, other: BuildOptions) -> bool:
@@ -82,6 +90,10 @@ class BuildOptions:
         }
         if self.limits != DEFAULT_LIMITS:
             data["limits"] = {name: getattr(self.limits, name) for name in LIMIT_NAMES}
+        if self.exclude:
+            data["exclude"] = list(self.exclude)
+        if self.strict:
+            data["strict"] = True
         data["deploy"] = self.deploy
         return data
 
@@ -102,6 +114,10 @@ class BuildOptions:
         if not isinstance(deploy, bool):
             raise ValueError('"deploy": not true or false')
         targets, pipelines = _strings(data, "targets"), _paths(data, "pipelines")
+        exclude = _strings(data, "exclude") if "exclude" in data else ()
+        strict = data.get("strict", False)
+        if not isinstance(strict, bool):
+            raise ValueError('"strict": not true or false')
         for target in targets:
             if target not in TARGETS:
                 raise ValueError(f'"targets": unknown target {_shown(target)}')
@@ -117,6 +133,8 @@ class BuildOptions:
             deploy=deploy,
             versions=dict(versions),
             limits=_limits(data),
+            exclude=exclude,
+            strict=strict,
         )
 
 

@@ -37,6 +37,8 @@ class RuleRecord:
     queries: dict[str, QueryFile] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    # Why the file is no rule at all (NotARuleError): skipped, or with ``strict`` an error.
+    not_a_rule: str | None = None
     # What the deploy files take from the rule, when the build deploys.
     info: RuleInfo | None = None
 

@@ -54,6 +54,7 @@ class Summary:
     outputs: int
     errors: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    not_rules: tuple[str, ...] = ()  # YAML files that are no rules, each "file: why"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,10 @@ class BuildState:
             options = BuildOptions.from_json(data["options"], out_dir)
         except (KeyError, TypeError, ValueError, AttributeError):
             return cls()
-        summary = Summary(outputs, tuple(errors), tuple(skipped))
+        not_rules = summary.get("not_rules", [])
+        if not isinstance(not_rules, list):
+            return cls()
+        summary = Summary(outputs, tuple(errors), tuple(skipped), tuple(not_rules))
         return cls(options, rules, files, summary, folders)
 
     @classmethod
@@ -149,6 +153,7 @@ class BuildState:
                 "outputs": self.summary.outputs,
                 "errors": list(self.summary.errors),
                 "skipped": list(self.summary.skipped),
+                "not_rules": list(self.summary.not_rules),
             },
         }
         folder = STATE.parent

@@ -18,7 +18,7 @@ from sigma_certutil.build.layout import query_path
 from sigma_certutil.build.records import QueryFile, RuleRecord, Task
 from sigma_certutil.build.state import file_hash
 from sigma_certutil.build.writer import Writer
-from sigma_certutil.errors import CertutilError, ConversionError, OutputError
+from sigma_certutil.errors import CertutilError, ConversionError, NotARuleError, OutputError
 from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def _convert_rule(task: Task, convert: RuleConverter, job: Job) -> RuleRecord:
         text = decode_rule(raw, path)
         document = rule_document(text, path, job.limits)
         rule = rule_from_document(document, text, path, job.limits)
+    except NotARuleError as error:  # kept in no manifest: read again by the next build
+        return RuleRecord(source, "", not_a_rule=str(error))
     except CertutilError as error:
         record.error = str(error)
         return record

@@ -43,7 +43,12 @@ class Terminated(BaseException):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # No command: the usage and the commands, as a usage error.
+        sys.stderr.write(parser.format_help())
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
     try:
         with _terminate_raises():
             code: int = args.handler(args)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, chosen_targets, print_error
+from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, PROG, chosen_targets, print_error
 from sigma_certutil.errors import PipelineError
 from sigma_certutil.limits import Limits
 
@@ -23,6 +23,8 @@ def _run_build(
     jobs: int | None,
     quiet: bool,
     limits: Limits,
+    exclude: Sequence[str] = (),
+    strict: bool = False,
 ) -> int:
     from sigma_certutil.build import build, terminal_progress
 
@@ -38,7 +40,11 @@ def _run_build(
         workers=jobs,
         progress=progress,
         limits=limits,
+        exclude=exclude,
+        strict=strict,
     )
+    for note in result.not_rules:
+        sys.stderr.write(f"{PROG}: note: {note}; skipped\n")
     for diff in result.diffs.values():
         sys.stdout.write(diff)
     for error in result.errors:
@@ -48,6 +54,7 @@ def _run_build(
             f"{result.query_count} queries: {len(result.written)} written, "
             f"{result.unchanged} unchanged, {len(result.removed)} removed, "
             f"{len(result.skipped)} skipped, {len(result.errors)} errors"
+            + (f", {len(result.not_rules)} files not rules" if result.not_rules else "")
             + (f", {len(result.diffs)} differ" if check else "")
             + "\n"
         )
@@ -86,6 +93,8 @@ def build_command(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         quiet=args.quiet,
         limits=args.limits,
+        exclude=args.exclude,
+        strict=args.strict,
     )
 
 
@@ -108,4 +117,6 @@ def check_command(args: argparse.Namespace) -> int:
         jobs=None,
         quiet=args.quiet,
         limits=options.limits,  # the ones the manifest records
+        exclude=options.exclude,
+        strict=options.strict,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING
 from sigma_certutil.errors import (
     CertutilError,
     InputError,
+    NotARuleError,
     RuleError,
+    UsageError,
 )
 from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 from sigma_certutil.targets import TARGETS, get_target
@@ -35,7 +38,11 @@ def chosen_targets(requested: Sequence[str] | None) -> list[str]:
         return list(TARGETS)
     ids: list[str] = []
     for item in requested:
-        for target_id in filter(None, (part.strip() for part in item.split(","))):
+        parts = [part.strip() for part in item.split(",")]
+        if not all(parts):
+            known = ", ".join(TARGETS)
+            raise UsageError(f"-t {item!r}: an empty target id (known: {known})")
+        for target_id in parts:
             get_target(target_id)
             if target_id not in ids:
                 ids.append(target_id)
@@ -61,9 +68,15 @@ def load_rules(
     if not paths:
         return [(BUNDLED, load_bundled_rule())]
     rules = []
-    for path in paths:
+    found_in_folders = _in_folders(paths)
+    for path in _listed(paths):
         try:
             rules.append((path, load_rule(path, limits=limits)))
+        except NotARuleError as error:
+            if path not in found_in_folders:
+                errors.append(error)
+            else:  # a folder's YAML file that is no rule (a config, a list) is not one to convert
+                sys.stderr.write(f"{PROG}: note: {path}: skipped: {error.message}\n")
         except RuleError as error:
             errors.append(error)
         except Exception as error:
@@ -80,3 +93,21 @@ def exit_code(errors: Sequence[CertutilError]) -> int:
 def print_error(error: BaseException | str) -> None:
     message = " ".join(str(error).split())
     sys.stderr.write(f"{PROG}: error: {message}\n")
+
+
+def _listed(paths: Sequence[str]) -> list[str]:
+    """The files as given, and in place of each folder its rule files (recursively, hidden
+    folders left out), in order, each once."""
+    from sigma_certutil.build.layout import rule_files
+
+    listed: list[str] = []
+    for path in paths:
+        listed.extend(rule_files([path]) if os.path.isdir(path) else [path])
+    return list(dict.fromkeys(listed))
+
+
+def _in_folders(paths: Sequence[str]) -> set[str]:
+    from sigma_certutil.build.layout import rule_files
+
+    folders = [path for path in paths if os.path.isdir(path)]
+    return set(rule_files(folders)) if folders else set()

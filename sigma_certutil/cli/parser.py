@@ -82,9 +82,19 @@ def _defaults() -> list[tuple[str, str]]:
     ]
 
 
+def _pipelines_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
+    )  # fmt: skip
+
+
 def _rules_and_targets(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "rules", nargs="*", metavar="RULE.yml", help="Sigma rule files (default: the bundled rule)"
+        "rules",
+        nargs="*",
+        metavar="RULE.yml",
+        help="Sigma rule files or folders (recursively; default: the bundled rule)",
     )
     _targets_option(command)
     _limits_option(command)
@@ -114,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert_cmd.add_argument(
         "-o", "--output", metavar="FILE", help="write the output to FILE (whole or not at all)"
     )
+    _pipelines_option(convert_cmd)
     convert_cmd.set_defaults(handler=convert_command)
 
     fields_cmd = commands.add_parser(
@@ -151,10 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     _targets_option(build_cmd)
     _limits_option(build_cmd)  # recorded in the manifest when raised: check uses them too
-    build_cmd.add_argument(
-        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
-        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
-    )  # fmt: skip
+    _pipelines_option(build_cmd)
     build_cmd.add_argument(
         "--allow-unsupported", action="store_true",
         help="a rule a target cannot express is skipped for that target, not an error",
@@ -170,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "-j", "--jobs", type=_positive, metavar="N", help="worker processes (default: CPUs)"
     )
+    build_cmd.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB",
+        help="leave out the rule files and folders GLOB matches (repeatable; recorded for check)",
+    )  # fmt: skip
+    build_cmd.add_argument(
+        "--strict", action="store_true",
+        help="a YAML file that is not a rule is an error (default: skipped, with a note)",
+    )  # fmt: skip
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     build_cmd.set_defaults(handler=build_command, interrupted=interrupted_note)
 
