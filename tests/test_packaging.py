@@ -26,8 +26,16 @@ def test_wheel_contains_pipelines_rule_and_types(tmp_path: Path) -> None:
     assert "sigma_certutil/verify/engines/LuceneQueryCheck.java" in names
     assert "sigma_certutil/verify/shapes/ecs_fields.yml" in names
     # Every module of the package (an ignore pattern such as "build/" once left one out).
+    # The pySigma plugin modules are installed where pySigma's discovery looks for them.
+    namespaces = {
+        "sigma_certutil/plugins/backends_namespace.py": "sigma/backends/certutil/__init__.py",
+        "sigma_certutil/plugins/pipelines_namespace.py": "sigma/pipelines/certutil/__init__.py",
+    }
     modules = {
-        path.relative_to(ROOT).as_posix() for path in (ROOT / "sigma_certutil").rglob("*.py")
+        namespaces.get(name, name)
+        for name in (
+            path.relative_to(ROOT).as_posix() for path in (ROOT / "sigma_certutil").rglob("*.py")
+        )
     }
     assert modules <= names, sorted(modules - names)
 
