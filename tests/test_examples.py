@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point
+from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point, run_cli
 
 from sigma_certutil import TARGETS
 
@@ -64,3 +65,54 @@ def test_detection_as_code_makefile(tmp_path: Path) -> None:
     drift = subprocess.run([*make, "check"], cwd=repo, env=env, capture_output=True, text=True)
     assert drift.returncode != 0
     assert "(built now)" in drift.stdout
+
+
+DETECTION_AS_CODE = ROOT / "examples" / "detection-as-code"
+
+
+def test_detection_as_code_commits_the_queries_build_makes_today(tmp_path: Path) -> None:
+    """queries/ holds what the README says: when this fails, a change altered the example's
+    queries or versions: run `make -C examples/detection-as-code queries` and read the diff."""
+    repo = tmp_path / "repo"
+    shutil.copytree(DETECTION_AS_CODE, repo, ignore=shutil.ignore_patterns(".sigma-certutil"))
+    manifest = json.loads((repo / "queries" / "manifest.json").read_text(encoding="utf-8"))
+    assert {Path(o["path"]).parts[0] for o in manifest["outputs"]} == set(TARGETS)
+    result = run_cli("check", "queries", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_detection_as_code_workflow_installs_as_a_team_can_and_lints() -> None:
+    import yaml
+
+    workflow = yaml.safe_load(
+        (DETECTION_AS_CODE / ".github" / "workflows" / "detections.yml").read_text(encoding="utf-8")
+    )
+    source = workflow["env"]["SIGMA_CERTUTIL"]
+    assert source.startswith("sigma-certutil @ git+https://") or source.endswith(".whl")
+    runs = [step.get("run", "") for step in workflow["jobs"]["rules"]["steps"]]
+    assert 'pip install "$SIGMA_CERTUTIL"' in runs
+    assert not any("pip install ." in run or "../" in run for run in runs)
+    assert "sigma-certutil lint rules --format github --sarif lint.sarif --junit lint.xml" in runs
+    assert "make check" in runs
+    uploads = [s for s in workflow["jobs"]["rules"]["steps"] if "upload-sarif" in s.get("uses", "")]
+    assert uploads and uploads[0]["with"]["sarif_file"] == "lint.sarif"
+
+
+def test_detection_as_code_lints_clean_with_its_config(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(DETECTION_AS_CODE, repo)
+    result = run_cli("lint", "rules", cwd=repo)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
+    # The config is read: it turns on a check that is off by default.
+    rule = repo / "rules" / "proc_creation_certutil_urlcache_download.yml"
+    text = rule.read_text(encoding="utf-8")
+    edited = text.replace("        ParentImage|endswith:\n", "        ParentImage:\n")
+    edited = edited.replace("'\\winword.exe'", "'*\\winword.exe'")
+    edited = edited.replace("'\\excel.exe'", "'*\\excel.exe'")
+    assert edited.count("*") == text.count("*") + 2
+    rule.write_text(edited, encoding="utf-8")
+    found = run_cli("lint", "rules", cwd=repo)
+    assert found.returncode == 1
+    assert found.stdout.startswith(
+        "rules/proc_creation_certutil_urlcache_download.yml:22: wildcards_instead_of_modifiers: "
+    )
