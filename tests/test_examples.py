@@ -116,3 +116,18 @@ def test_detection_as_code_lints_clean_with_its_config(tmp_path: Path) -> None:
     assert found.stdout.startswith(
         "rules/proc_creation_certutil_urlcache_download.yml:22: wildcards_instead_of_modifiers: "
     )
+
+
+def test_the_readme_python_example_runs_as_written() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## Python\n") :]
+    code = section[section.index("```python\n") + len("```python\n") : section.index("\n```\n")]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    golden = (SNAPSHOTS / "proc_creation_certutil_urlcache_download" / "kusto.kql").read_text(
+        encoding="utf-8"
+    )
+    assert result.stdout.startswith(golden)
+    assert "\neql Elastic EQL " in result.stdout and "\nesql Elasticsearch ES|QL " in result.stdout
