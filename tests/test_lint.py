@@ -84,7 +84,7 @@ def test_pysigma_validators_run_offline_with_their_ids(tmp_path: Path) -> None:
         {"    - attack.t1105": "    - attack.t1105\n    - attack.t1105", "Initiated": "Image|re"},
     )
     lines = _lines(tmp_path)
-    assert f"{path}:10: duplicate_tag: The same tag appears multiple times: 'attack.t1105'" in lines
+    assert f"{path}:11: duplicate_tag: The same tag appears multiple times: 'attack.t1105'" in lines
 
 
 def test_a_rule_pysigma_refuses_is_invalid_rule(tmp_path: Path) -> None:

@@ -122,16 +122,19 @@ def _line(issue: SigmaValidationIssue, linted: LintedRule) -> int:
 
 
 def _list_line(lines: dict[KeyPath, int], document: dict[str, Any], key: str, text: str) -> int:
+    """The line of the item of the list ``key`` whose text is ``text``: of its second
+    occurrence when it is listed twice (the duplicate)."""
     values = document.get(key)
-    if isinstance(values, list):
-        for index, value in enumerate(values):
-            if str(value) == text:
-                return lines.get((key, index), 0)
-    return 0
+    if not isinstance(values, list):
+        return 0
+    found = [index for index, value in enumerate(values) if str(value) == text]
+    return lines.get((key, found[min(1, len(found) - 1)]), 0) if found else 0
 
 
 def _value_line(linted: LintedRule, text: str) -> int:
-    """The line of the first detection value whose text is ``text``."""
+    """The line of the first detection value whose text is ``text``, or is it without the
+    wildcards a modifier added (``endswith`` makes ``x`` into ``*x``)."""
+    values: list[tuple[str, KeyPath]] = []
     stack: list[tuple[Any, KeyPath]] = [(linted.document.get("detection"), ("detection",))]
     while stack:
         value, path = stack.pop(0)
@@ -139,6 +142,10 @@ def _value_line(linted: LintedRule, text: str) -> int:
             stack.extend((v, (*path, str(k))) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((v, (*path, i)) for i, v in enumerate(value))
-        elif str(value) == text:
-            return linted.lines.get(path, 0)
+        else:
+            values.append((str(value), path))
+    for wanted in (text, text.strip("*")):
+        for value, path in values:
+            if value == wanted or value.strip("*") == wanted:
+                return linted.lines.get(path, 0)
     return 0

@@ -1,0 +1,98 @@
+"""lint/checks.py: the checks on a rule's YAML, each finding at its key's line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from sigma_certutil.lint.checks import DocumentChecks
+from sigma_certutil.strict_yaml import key_lines, load_documents
+
+
+def _found(text: str) -> list[str]:
+    [document] = load_documents(text)
+    checks = DocumentChecks("r.yml", document.value, key_lines(document.node))
+    return [f"{f.line}: {f.check}: {f.message}" for f in checks.run()]
+
+
+def _line(text: str, start: str) -> int:
+    """The 1-based line of the first line of ``text`` that starts with ``start``."""
+    return next(
+        n for n, line in enumerate(text.splitlines(), 1) if line == start or line.startswith(start)
+    )
+
+
+def _rule(**fields: Any) -> str:
+    rule: dict[str, Any] = {
+        "title": "t",
+        "id": "0f5a1b2c-3d4e-4f60-8a9b-0c1d2e3f4a5b",
+        "logsource": {"category": "process_creation", "product": "windows"},
+        "detection": {"selection": {"Image": "x"}, "condition": "selection"},
+    }
+    rule.update(fields)
+    return yaml.safe_dump({k: v for k, v in rule.items() if v is not None}, sort_keys=False)
+
+
+def test_a_rule_without_id() -> None:
+    assert _found(_rule(id=None)) == ["1: identifier_existence: the rule has no id (a UUID)"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2024-02-30", "date '2024-02-30' is not a date YYYY-MM-DD"),
+        ("2024/01/02", "date '2024/01/02' is not a date YYYY-MM-DD"),
+        ("02-01-2024", "date '02-01-2024' is not a date YYYY-MM-DD"),
+    ],
+)
+def test_dates_that_are_not_dates(value: str, message: str) -> None:
+    text = _rule(date=value)
+    assert _found(text) == [f"{_line(text, 'date:')}: date_value: {message}"]
+
+
+def test_modified_before_date() -> None:
+    text = _rule() + "date: 2024-05-01\nmodified: 2024-04-30\n"
+    line = _line(text, "modified:")
+    assert _found(text) == [f"{line}: date_value: modified 2024-04-30 is before date 2024-05-01"]
+
+
+def test_attack_tags_against_the_bundled_table() -> None:
+    tags = ["attack.execution", "attack.t1059.001", "attack.g0016", "attack.s0002", "attack.exe",
+            "attack.t1059.999", "cve.2021-1234", "attack.command_and_control"]  # fmt: skip
+    text = _rule(tags=tags)
+    exe = text.splitlines().index("- attack.exe") + 1
+    technique = text.splitlines().index("- attack.t1059.999") + 1
+    assert _found(text) == [
+        f"{exe}: attacktag: 'attack.exe' is not in the bundled MITRE ATT&CK 17.0 table",
+        f"{technique}: attacktag: 'attack.t1059.999' is not in the bundled MITRE ATT&CK 17.0 table",
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "selection",
+        "1 of selection* or filter_a",
+        "all of them",
+        "selection and not 1 of filter_*",
+        ["selection", "filter_a"],
+    ],
+)
+def test_conditions_that_use_every_detection(condition: Any) -> None:
+    detection = {"selection": {"Image": "x"}, "filter_a": {"User": "y"}, "condition": condition}
+    text = _rule(detection=detection)
+    found = _found(text)
+    if condition == "selection":
+        assert found == [
+            f"{_line(text, '  filter_a:')}: dangling_detection: detection 'filter_a' is defined "
+            "but the condition does not use it"
+        ]
+    else:
+        assert found == []
+
+
+def test_a_timeframe_is_no_detection() -> None:
+    detection = {"selection": {"Image": "x"}, "timeframe": "5m", "condition": "selection"}
+    assert _found(_rule(detection=detection)) == []
