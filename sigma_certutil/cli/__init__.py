@@ -6,8 +6,9 @@ folder another build holds); 3 an unexpected internal error (naming the file it 
 when it was reading one); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Every error is
 one line on stderr.
 
-One module per command (``convert``, ``verify``, ``build``, ``explain``, ``lint``, ``targets``); ``parser``
-builds the argument parser, ``common`` holds what they share.
+One module per command (``convert``, ``verify``, ``build``, ``explain``, ``lint``,
+``targets``); ``parser`` builds the argument parser, ``reports`` the report options,
+``common`` holds what they share.
 """
 
 from __future__ import annotations
