@@ -4,9 +4,10 @@ build wrote), and judge every target; a rule without tests is one "untested" cas
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sigma_certutil.errors import CertutilError, ConversionError, InputError
@@ -18,6 +19,7 @@ from sigma_certutil.ruletests.judge import COMMAND, Where, judge
 # A build's queries for one rule file (None: the build made none of it).
 Queries = Mapping[str, str | ConversionError]
 _DETECTION = re.compile(r"^detection\s*:", re.M)
+UNTESTED = "untested"  # the case of a rule without tests: its SARIF ruleId, its JUnit name
 
 
 @dataclass
@@ -45,6 +47,12 @@ def _line(path: Path, pattern: re.Pattern[str]) -> int | None:
         return None
     found = pattern.search(text)
     return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _shown(path: Path) -> str:
+    """A path from the current folder when it lies below it, else as it is."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
 def _error_case(error: CertutilError, fallback: Path) -> Case:
@@ -86,9 +94,11 @@ def run_rule_tests(
         where = Where(source, path, _line(source, _DETECTION))
         if not found.tests:
             run.untested += 1
-            reasons = found.unreadable or (f"looked for {', '.join(found.looked_for)}",)
+            looked = ", ".join(_shown(Path(p)) for p in found.looked_for)
+            reasons = found.unreadable or (f"looked for {looked}",)
             status = Status.FAILED if require_tests else Status.SKIPPED
-            run.cases.append(where.case(status, "untested: no test events; " + "; ".join(reasons)))
+            message = "untested: no test events; " + "; ".join(reasons)
+            run.cases.append(replace(where.case(status, message), check=UNTESTED))
             continue
         if built is not None:
             queries = built(path)
