@@ -47,9 +47,8 @@ def build_cases(
                 Case(command, name, Path(found.source), None, Status.FAILED, message, found.target)
             )
         else:
-            cases.append(
-                Case(command, relative, None, None, Status.FAILED, f"{relative} drifted: {first}")
-            )
+            message = first if first.startswith(relative) else f"{relative}: {first}"
+            cases.append(Case(command, relative, None, None, Status.FAILED, message))
     return cases
 
 

@@ -52,7 +52,14 @@ exit codes:
      reference's SQLite backend or every chosen engine is not installed
   3  internal error"""
 
-_SHOWN = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped"}
+# The counts of the summary line, in this order.
+_SHOWN = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "errors",
+    "skipped": "skipped",
+    "not executed": "not executed",
+}
 
 
 def rule_test_command(args: argparse.Namespace) -> int:
@@ -105,7 +112,9 @@ def summary(run: RuleTestRun) -> str:
             per_target.setdefault(case.target, Counter())[status] += 1
     parts = [
         f"{target} "
-        + ", ".join(f"{n} {_SHOWN.get(status, status)}" for status, n in counts.items())
+        + ", ".join(
+            f"{counts[status]} {shown}" for status, shown in _SHOWN.items() if counts[status]
+        )
         for target, counts in per_target.items()
     ]
     head = (
