@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point
+from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point, require_engine
 
 from sigma_certutil import TARGETS
+from sigma_certutil.verify.engines import unavailable
 
 
 def test_python_example_prints_every_target() -> None:
@@ -64,3 +65,42 @@ def test_detection_as_code_makefile(tmp_path: Path) -> None:
     drift = subprocess.run([*make, "check"], cwd=repo, env=env, capture_output=True, text=True)
     assert drift.returncode != 0
     assert "(built now)" in drift.stdout
+
+
+@pytest.mark.engine
+def test_detection_as_code_make_test_and_ci(tmp_path: Path) -> None:
+    """make test passes on the example's events and fails once an event is misfiled; make ci
+    writes the JUnit and SARIF reports and prints annotations."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    for target in ("eql", "lucene", "kusto"):
+        require_engine(unavailable(target))
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
+    env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
+    make = ["make", "--no-print-directory"]
+    passed = subprocess.run([*make, "test"], cwd=repo, env=env, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    ci = subprocess.run([*make, "ci"], cwd=repo, env=env, capture_output=True, text=True)
+    assert ci.returncode == 0, ci.stdout + ci.stderr
+    assert sorted(p.name for p in (repo / "reports").iterdir()) == [
+        "check.sarif", "check.xml", "test.sarif", "test.xml"
+    ]  # fmt: skip
+    events = repo / "rules" / "proc_creation_certutil_urlcache_download.nomatch.jsonl"
+    events.rename(events.with_name("proc_creation_certutil_urlcache_download.match2.jsonl"))
+    match = repo / "rules" / "proc_creation_certutil_urlcache_download.match.jsonl"
+    match.write_text(
+        match.read_text(encoding="utf-8")
+        + events.with_name("proc_creation_certutil_urlcache_download.match2.jsonl").read_text(
+            encoding="utf-8"
+        ),
+        encoding="utf-8",
+    )
+    failed = subprocess.run([*make, "ci"], cwd=repo, env=env, capture_output=True, text=True)
+    assert failed.returncode != 0
+    assert (
+        "::error file=rules/proc_creation_certutil_urlcache_download.yml,line=13,"
+        "title=rules/proc_creation_certutil_urlcache_download.yml [eql]::did not match "
+        "proc_creation_certutil_urlcache_download.match.jsonl#2, "
+        "proc_creation_certutil_urlcache_download.match.jsonl#3"
+    ) in failed.stdout
