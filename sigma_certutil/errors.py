@@ -56,6 +56,13 @@ class EventsError(InputError):
     what = "<events>"
 
 
+class RuleTestError(InputError):
+    """A rule's test (SigmaHQ's ``info.yml``, or the events files beside the rule) could not
+    be read or does not say what must match."""
+
+    what = "<test>"
+
+
 class ManifestError(InputError):
     """A build's manifest is missing, unreadable or not one this package writes."""
 

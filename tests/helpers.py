@@ -42,6 +42,17 @@ def two_rules(tmp_path: Path) -> Path:
     return rules
 
 
+EXAMPLE_REPO = ROOT / "examples" / "detection-as-code"
+
+
+def example_repo(tmp_path: Path) -> Path:
+    """A copy of examples/detection-as-code under tmp_path: its rules, their test events
+    (``<stem>.match.jsonl``, ``<stem>.nomatch.jsonl``) and its pipeline; no queries."""
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE_REPO, repo, ignore=shutil.ignore_patterns("queries", ".sigma-certutil"))
+    return repo
+
+
 def built_queries(out: Path, rule_file: Path) -> dict[str, str]:
     """What a build into ``out`` made of one rule file: each target's query, or
     "refused: <message>" as its manifest lists the refusal."""

@@ -92,7 +92,8 @@ def test_reports_for_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     result = cli("lint", "rules", "--junit", "l.xml", "--sarif", "l.sarif", "--format", "github")
     assert result.code == 1
     assert result.stdout == (
-        "::error file=rules/bad.yml,line=3,title=rules/bad.yml [status_value]::" + STATUS + "\n"
+        f"rules/bad.yml:3: status_value: {STATUS}\n"
+        f"::error file=rules/bad.yml,line=3,title=rules/bad.yml [status_value]::{STATUS}\n"
     )
     suite = ET.parse(tmp_path / "l.xml").getroot()
     assert suite.get("tests") == "2" and suite.get("failures") == "1"

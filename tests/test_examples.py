@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point, run_cli
+from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, entry_point, require_engine, run_cli
 
 from sigma_certutil import TARGETS
+from sigma_certutil.verify.engines import unavailable
 
 
 def test_python_example_prints_every_target() -> None:
@@ -88,14 +89,16 @@ def test_detection_as_code_workflow_installs_as_a_team_can_and_lints() -> None:
         (DETECTION_AS_CODE / ".github" / "workflows" / "detections.yml").read_text(encoding="utf-8")
     )
     source = workflow["env"]["SIGMA_CERTUTIL"]
-    assert source.startswith("sigma-certutil @ git+https://") or source.endswith(".whl")
-    runs = [step.get("run", "") for step in workflow["jobs"]["rules"]["steps"]]
+    assert source.startswith("sigma-certutil[verify] @ git+https://") or source.endswith(".whl")
+    steps = workflow["jobs"]["detections"]["steps"]
+    runs = [step.get("run", "") for step in steps]
     assert 'pip install "$SIGMA_CERTUTIL"' in runs
     assert not any("pip install ." in run or "../" in run for run in runs)
-    assert "sigma-certutil lint rules --format github --sarif lint.sarif --junit lint.xml" in runs
-    assert "make check" in runs
-    uploads = [s for s in workflow["jobs"]["rules"]["steps"] if "upload-sarif" in s.get("uses", "")]
-    assert uploads and uploads[0]["with"]["sarif_file"] == "lint.sarif"
+    assert "make ci" in runs  # lint, check and test (test_detection_as_code_make_test_and_ci)
+    makefile = (DETECTION_AS_CODE / "Makefile").read_text(encoding="utf-8")
+    assert "$(SIGMA_CERTUTIL) lint rules $(LINT_REPORTS)" in makefile
+    uploads = [step for step in steps if "upload-sarif" in step.get("uses", "")]
+    assert uploads and uploads[0]["with"]["sarif_file"] == "reports"
 
 
 def test_detection_as_code_lints_clean_with_its_config(tmp_path: Path) -> None:
@@ -131,3 +134,42 @@ def test_the_readme_python_example_runs_as_written() -> None:
     )
     assert result.stdout.startswith(golden)
     assert "\neql Elastic EQL " in result.stdout and "\nesql Elasticsearch ES|QL " in result.stdout
+
+
+@pytest.mark.engine
+def test_detection_as_code_make_test_and_ci(tmp_path: Path) -> None:
+    """make test passes on the example's events and fails once an event is misfiled; make ci
+    writes the JUnit and SARIF reports and prints annotations."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    for target in ("eql", "lucene", "kusto"):
+        require_engine(unavailable(target))
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
+    env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
+    make = ["make", "--no-print-directory"]
+    passed = subprocess.run([*make, "test"], cwd=repo, env=env, capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    ci = subprocess.run([*make, "ci"], cwd=repo, env=env, capture_output=True, text=True)
+    assert ci.returncode == 0, ci.stdout + ci.stderr
+    assert sorted(p.name for p in (repo / "reports").iterdir()) == [
+        "check.sarif", "check.xml", "lint.sarif", "lint.xml", "test.sarif", "test.xml"
+    ]  # fmt: skip
+    events = repo / "rules" / "proc_creation_certutil_urlcache_download.nomatch.jsonl"
+    events.rename(events.with_name("proc_creation_certutil_urlcache_download.match2.jsonl"))
+    match = repo / "rules" / "proc_creation_certutil_urlcache_download.match.jsonl"
+    match.write_text(
+        match.read_text(encoding="utf-8")
+        + events.with_name("proc_creation_certutil_urlcache_download.match2.jsonl").read_text(
+            encoding="utf-8"
+        ),
+        encoding="utf-8",
+    )
+    failed = subprocess.run([*make, "ci"], cwd=repo, env=env, capture_output=True, text=True)
+    assert failed.returncode != 0
+    assert (
+        "::error file=rules/proc_creation_certutil_urlcache_download.yml,line=13,"
+        "title=rules/proc_creation_certutil_urlcache_download.yml [eql]::did not match "
+        "proc_creation_certutil_urlcache_download.match.jsonl#2, "
+        "proc_creation_certutil_urlcache_download.match.jsonl#3"
+    ) in failed.stdout

@@ -77,6 +77,18 @@ def test_own_pipelines_join_by_priority_after_equal_project_steps(tmp_path: Path
     assert names == expected
 
 
+def test_an_own_pipeline_with_allowed_backends_joins_only_those_targets(tmp_path: Path) -> None:
+    first, *others = TARGETS
+    path = _own(tmp_path, 40)
+    path.write_text(
+        path.read_text(encoding="utf-8") + f"allowed_backends:\n  - {first}\n", encoding="utf-8"
+    )
+    own = user_pipeline(path)
+    assert "own pipeline 1" in [name for name, _ in target_steps(get_target(first), [own])]
+    for other in others:
+        assert "own pipeline 1" not in [name for name, _ in target_steps(get_target(other), [own])]
+
+
 def test_resolved_steps_show_the_own_file(tmp_path: Path) -> None:
     own = _own(tmp_path, 40)
     target = get_target(next(iter(TARGETS)))

@@ -68,7 +68,7 @@ def test_a_lint_finding_is_named_after_its_check_and_a_case_without_file_after_t
 ) -> None:
     cases = [
         Case("lint", "a.yml: id", tmp_path / "a.yml", 2, Status.FAILED, "bad id", check="id"),
-        Case("check", "queries", None, None, Status.ERROR, "no manifest"),
+        Case("lint", "queries", None, None, Status.ERROR, "no manifest"),
     ]
     suite = ET.fromstring(junit_xml("lint", cases, tmp_path))[0]
     assert [(c.get("classname"), c.get("name")) for c in suite] == [
@@ -89,3 +89,25 @@ def test_a_rule_outside_the_root_keeps_its_absolute_path(tmp_path: Path) -> None
     case = Case("test", "a", outside, 1, Status.PASSED)
     suite = ET.fromstring(junit_xml("test", [case], tmp_path / "repo"))[0]
     assert suite[0].get("classname") == outside.as_posix()
+
+
+def test_one_testsuite_per_command_that_made_cases(tmp_path: Path) -> None:
+    rule = tmp_path / "a.yml"
+    cases = [
+        Case("build", "a.yml [eql]", rule, None, Status.PASSED, target="eql"),
+        Case("test", "a.yml [eql]", rule, 4, Status.FAILED, "did not match x#1", "eql"),
+    ]
+    suites = ET.fromstring(junit_xml("build", cases, tmp_path))
+    assert suites.get("name") == "sigma-certutil build"
+    assert (suites.get("tests"), suites.get("failures")) == ("2", "1")
+    assert [(s.get("name"), s.get("tests"), s.get("failures")) for s in suites] == [
+        ("sigma-certutil build", "1", "0"),
+        ("sigma-certutil test", "1", "1"),
+    ]
+
+
+def test_no_cases_is_an_empty_suite(tmp_path: Path) -> None:
+    suites = ET.fromstring(junit_xml("test", [], tmp_path))
+    assert [(s.get("name"), s.get("tests"), list(s)) for s in suites] == [
+        ("sigma-certutil test", "0", [])
+    ]

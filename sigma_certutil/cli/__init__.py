@@ -6,9 +6,9 @@ folder another build holds); 3 an unexpected internal error (naming the file it 
 when it was reading one); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Every error is
 one line on stderr.
 
-One module per command (``convert``, ``verify``, ``build``, ``explain``, ``lint``,
-``targets``); ``parser`` builds the argument parser, ``reports`` the report options,
-``common`` holds what they share.
+One module per command (``convert``, ``verify``, ``build``, ``test``, ``explain``, ``lint``,
+``targets``); ``parser`` builds the argument parser, ``common`` holds what they share,
+``reports`` the report options of build, check, test and lint.
 """
 
 from __future__ import annotations

@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, PROG, chosen_targets, print_error
-from sigma_certutil.errors import PipelineError
+from sigma_certutil.errors import ConversionError, PipelineError, UsageError
 from sigma_certutil.limits import Limits
+
+if TYPE_CHECKING:
+    from sigma_certutil.build import BuildResult
+    from sigma_certutil.reports import Case
+    from sigma_certutil.ruletests.run import Queries
 
 
 def _run_build(
@@ -25,14 +32,25 @@ def _run_build(
     limits: Limits,
     exclude: Sequence[str] = (),
     strict: bool = False,
+    args: argparse.Namespace,
+    test: bool = False,
 ) -> int:
     from sigma_certutil.build import build, terminal_progress
 
+    if test and check:
+        raise UsageError("--test runs the tests of the queries a build writes: not with --check")
+    if test:
+        from sigma_certutil.verify.reference import reference_unavailable
+
+        missing = reference_unavailable()  # before the build: its tests could not run
+        if missing is not None:
+            raise missing
     progress = None if quiet or not sys.stderr.isatty() else terminal_progress
+    target_ids = chosen_targets(targets)
     result = build(
         sources,
         out,
-        chosen_targets(targets),
+        target_ids,
         pipelines,
         allow_unsupported=allow_unsupported,
         check=check,
@@ -58,7 +76,51 @@ def _run_build(
             + (f", {len(result.diffs)} differ" if check else "")
             + "\n"
         )
-    return EXIT_CONVERSION if result.failed or result.diffs else EXIT_OK
+    code = EXIT_CONVERSION if result.failed or result.diffs else EXIT_OK
+    if not (test or args.junit or args.sarif or args.format != "text"):
+        return code  # a plain build lists no rule file again
+    from sigma_certutil.build import rule_files
+    from sigma_certutil.build.cases import build_cases
+    from sigma_certutil.cli.reports import emit_reports
+
+    command = "check" if check else "build"
+    cases: list[Case] = build_cases(command, result, rule_files(sources, exclude), check=check)
+    if test:
+        from sigma_certutil.cli.test import rule_test_outcome, write_run
+        from sigma_certutil.ruletests import run_rule_tests
+
+        built = _built_queries(out, result, target_ids)
+        run = run_rule_tests(
+            list(built),
+            target_ids,
+            allow_unsupported=allow_unsupported,
+            require_tests=args.require_tests,
+            limits=limits,
+            built=built.get,
+        )
+        write_run(run, quiet=quiet)
+        cases.extend(run.cases)
+        code = max(code, rule_test_outcome(run))
+    emit_reports(args, command, cases)
+    return code
+
+
+def _built_queries(out: str, result: BuildResult, targets: list[str]) -> dict[str, Queries]:
+    """Each rule the build converted, with the query files it wrote for it (read back: what
+    is tested is what is committed) and its refusals, in the order of ``targets``."""
+    from sigma_certutil.build import Manifest
+
+    found: dict[str, dict[str, str | ConversionError]] = {}
+    for output in result.outputs:
+        text = (Path(out) / output.path).read_text(encoding="utf-8")
+        found.setdefault(output.source, {})[output.target] = text.removesuffix("\n")
+    for refusal in Manifest.read(out).refused:
+        error = ConversionError(refusal.source, refusal.target, refusal.message)
+        found.setdefault(refusal.source, {})[refusal.target] = error
+    return {
+        source: {t: queries[t] for t in targets if t in queries}
+        for source, queries in sorted(found.items())
+    }
 
 
 def _named_pipeline(path: str) -> None:
@@ -95,6 +157,8 @@ def build_command(args: argparse.Namespace) -> int:
         limits=args.limits,
         exclude=args.exclude,
         strict=args.strict,
+        args=args,
+        test=args.test,
     )
 
 
@@ -119,4 +183,5 @@ def check_command(args: argparse.Namespace) -> int:
         limits=options.limits,  # the ones the manifest records
         exclude=options.exclude,
         strict=options.strict,
+        args=args,
     )

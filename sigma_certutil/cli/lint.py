@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sigma_certutil.cli.common import EXIT_CONVERSION, EXIT_OK, PROG
-from sigma_certutil.cli.reports import write_reports
+from sigma_certutil.cli.reports import emit_reports
 
 if TYPE_CHECKING:
     from sigma_certutil.lint import LintResult
@@ -44,10 +44,9 @@ def lint_command(args: argparse.Namespace) -> int:
     result = lint(files, config, limits=args.limits, strict=args.strict)
     for path, why in result.skipped:
         sys.stderr.write(f"{PROG}: note: {path}: skipped: {why}\n")
-    if args.format == "text":
-        for finding in result.findings:
-            sys.stdout.write(f"{finding}\n")
-    write_reports(args, "lint", lint_cases(result))
+    for finding in result.findings:
+        sys.stdout.write(f"{finding}\n")
+    emit_reports(args, "lint", lint_cases(result))
     if not args.quiet:
         rules = len(result.files) - len(result.skipped)
         sys.stderr.write(

@@ -21,6 +21,7 @@ from sigma_certutil.cli.explain import explain_command
 from sigma_certutil.cli.lint import LINT_DESCRIPTION, LINT_EXIT_CODES, lint_command
 from sigma_certutil.cli.reports import report_options
 from sigma_certutil.cli.targets import targets_command
+from sigma_certutil.cli.test import TEST_DESCRIPTION, TEST_EXIT_CODES, rule_test_command
 from sigma_certutil.cli.verify import VERIFY_DESCRIPTION, VERIFY_EXIT_CODES, verify_command
 
 
@@ -98,6 +99,13 @@ def _rules_and_targets(command: argparse.ArgumentParser) -> None:
     )
     _targets_option(command)
     _limits_option(command)
+
+
+def _require_tests_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--require-tests", action="store_true",
+        help="a rule without test events is a failure, not only reported untested",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a YAML file that is not a rule is an error (default: skipped, with a note)",
     )  # fmt: skip
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build_cmd.add_argument(
+        "--test", action="store_true",
+        help="then run the tests of the rules it converted on the queries it wrote (see 'test')",
+    )  # fmt: skip
+    _require_tests_option(build_cmd)
+    report_options(build_cmd)
     build_cmd.set_defaults(handler=build_command, interrupted=interrupted_note)
 
     check_cmd = commands.add_parser(
@@ -195,7 +209,34 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("output", metavar="OUT")
     check_cmd.add_argument("--update", action="store_true", help="rewrite OUT instead")
     check_cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    report_options(check_cmd)
     check_cmd.set_defaults(handler=check_command, interrupted=interrupted_note)
+
+    test_cmd = commands.add_parser(
+        "test",
+        help="run each rule's test events through every target's engine and the Sigma reference",
+        description=TEST_DESCRIPTION,
+        epilog=TEST_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test_cmd.add_argument(
+        "rules", nargs="*", default=["rules"], metavar="RULES",
+        help="rule files or folders, recursively (default: rules)",
+    )  # fmt: skip
+    _targets_option(test_cmd)
+    _limits_option(test_cmd)
+    test_cmd.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
+    )  # fmt: skip
+    test_cmd.add_argument(
+        "--allow-unsupported", action="store_true",
+        help="a rule a target cannot express is skipped for that target, not a failure",
+    )  # fmt: skip
+    _require_tests_option(test_cmd)
+    test_cmd.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    report_options(test_cmd)
+    test_cmd.set_defaults(handler=rule_test_command)
 
     explain_cmd = commands.add_parser(
         "explain",

@@ -208,10 +208,20 @@ def target_steps(
 ) -> list[tuple[str, ProcessingPipeline]]:
     """The target's steps, each built fresh and named, in the order they apply, with the
     user's own pipelines among them by priority (one of priority 15 runs before the target's
-    field mapping at 20, one of 40 after it; equal priorities keep the project's first)."""
+    field mapping at 20, one of 40 after it; equal priorities keep the project's first).
+
+    A pipeline that names ``allowed_backends`` joins only the targets it names: pySigma
+    reads the key from the YAML (``sigma/processing/pipeline.py``, ProcessingPipeline
+    ``allowed_backends``) and its resolver leaves the pipeline out for any other backend
+    (``sigma/processing/resolver.py``), by the names sigma-cli gives its targets, which are
+    this package's target ids; so a Splunk index step stays out of the ECS and KQL queries."""
     steps = [
         *((name, STEPS[name].build()) for name in target.steps),
-        *((f"own pipeline {number}", pipeline) for number, pipeline in enumerate(extra, 1)),
+        *(
+            (f"own pipeline {number}", pipeline)
+            for number, pipeline in enumerate(extra, 1)
+            if not pipeline.allowed_backends or target.id in pipeline.allowed_backends
+        ),
     ]
     steps.sort(key=lambda step: step[1].priority)
     return steps

@@ -32,29 +32,37 @@ def _text(value: str) -> str:
 
 
 def junit_xml(command: str, cases: Sequence[Case], root: Path) -> str:
-    """The report as text: one ``<testsuite>`` named after the command, in ``<testsuites>``."""
+    """The report as text: in ``<testsuites>`` named after ``command``, one ``<testsuite>``
+    per command the cases come from (``build --test`` reports its build and its tests)."""
+    suites = ET.Element("testsuites", {"name": f"sigma-certutil {command}", **_totals(cases)})
+    del suites.attrib["skipped"]
+    commands = list(dict.fromkeys(case.command for case in cases)) or [command]
+    for name in commands:
+        own = [case for case in cases if case.command == name]
+        suite = ET.SubElement(
+            suites, "testsuite", {"name": f"sigma-certutil {name}", **_totals(own)}
+        )
+        for case in own:
+            place = relative_path(case.source, root) if case.source is not None else name
+            attributes = {"classname": _text(place), "name": _text(_case_name(case))}
+            element = ET.SubElement(suite, "testcase", attributes)
+            tag = _ELEMENT.get(case.status)
+            if tag is not None:
+                outcome = ET.SubElement(element, tag, {"message": _text(case.message)})
+                if case.status is not Status.SKIPPED:
+                    outcome.text = _text(case.message)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+
+
+def _totals(cases: Sequence[Case]) -> dict[str, str]:
     counts = {status: sum(case.status is status for case in cases) for status in Status}
-    totals = {
+    return {
         "tests": str(len(cases)),
         "failures": str(counts[Status.FAILED]),
         "errors": str(counts[Status.ERROR]),
         "skipped": str(counts[Status.SKIPPED]),
     }
-    name = f"sigma-certutil {command}"
-    suites = ET.Element("testsuites", {"name": name, **totals})
-    del suites.attrib["skipped"]
-    suite = ET.SubElement(suites, "testsuite", {"name": name, **totals})
-    for case in cases:
-        place = relative_path(case.source, root) if case.source is not None else command
-        attributes = {"classname": _text(place), "name": _text(_case_name(case))}
-        element = ET.SubElement(suite, "testcase", attributes)
-        tag = _ELEMENT.get(case.status)
-        if tag is not None:
-            outcome = ET.SubElement(element, tag, {"message": _text(case.message)})
-            if case.status is not Status.SKIPPED:
-                outcome.text = _text(case.message)
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
 
 
 def _case_name(case: Case) -> str:
