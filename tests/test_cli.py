@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, TEST_RULES, cli
+from helpers import BUNDLED_RULE, ROOT, SNAPSHOTS, TEST_RULES, cli, run_cli
 
 from sigma_certutil import TARGETS
 
@@ -174,3 +174,18 @@ def test_convert_p_names_a_pipeline_that_does_not_load(tmp_path: Path) -> None:
     result = cli("convert", "-t", "splunk", "-p", str(broken))
     assert result.code == 2
     assert result.stderr.startswith(f"sigma-certutil: error: {broken}")
+
+
+def test_conventions_through_the_installed_script(tmp_path: Path) -> None:
+    bare = run_cli()
+    assert bare.returncode == 2 and bare.stderr.startswith("usage: sigma-certutil")
+    empty = run_cli("convert", "-t", "")
+    assert (empty.returncode, empty.stdout) == (2, "")
+    assert empty.stderr.startswith("sigma-certutil: error: -t '': an empty target id")
+    rules = tmp_path / "rules" / "a" / "b"
+    rules.mkdir(parents=True)
+    (rules / "r.yml").write_bytes(BUNDLED_RULE.read_bytes())
+    index = ROOT / "examples" / "detection-as-code" / "pipelines" / "index.yml"
+    converted = run_cli("convert", "rules", "-t", "splunk", "-p", str(index), cwd=tmp_path)
+    golden = (SNAPSHOTS / BUNDLED_RULE.stem / "splunk.spl").read_text(encoding="utf-8")
+    assert (converted.returncode, converted.stdout) == (0, 'index="sysmon" ' + golden)

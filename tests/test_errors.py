@@ -326,8 +326,14 @@ def test_a_directory_named_like_a_rule(tmp_path: Path) -> None:
     folder = tmp_path / "x.yml"
     folder.mkdir()
     shutil.copy(BUNDLED_RULE, folder / "inner.yml")
-    result = cli("convert", str(folder))
-    assert (result.code, result.stderr) == (USAGE, _line(f"{folder}: is a directory, not a file"))
+    result = cli("convert", str(folder), "-t", "kusto")
+    assert (result.code, result.stderr) == (0, "")  # a folder, as for build: its rules converted
+    assert result.stdout.startswith("DeviceNetworkEvents")
+    explained = cli("explain", str(folder))
+    assert (explained.code, explained.stderr) == (
+        USAGE,
+        _line(f"{folder}: is a directory, not a file"),
+    )
     built = cli("build", str(tmp_path), "-o", str(tmp_path / "out"), "-t", "kusto", "-q")
     assert (built.code, built.stderr) == (0, "")  # a folder: its rules are built
     assert (tmp_path / "out" / "kusto" / "inner.kql").is_file()
