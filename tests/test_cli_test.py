@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import cli, example_repo, require_engine, run_cli
+from helpers import BUNDLED_RULE, cli, example_repo, require_engine, run_cli
 from test_reports_sarif import validate
 
 from sigma_certutil.verify.engines import unavailable
@@ -153,3 +153,13 @@ def test_through_the_installed_script(repo: Path) -> None:
     done = run_cli("test", "rules", "--junit", "out.xml", cwd=repo)
     assert (done.returncode, done.stdout, done.stderr) == (0, PASSING, "")
     assert ET.parse(repo / "out.xml").getroot().get("tests") == "12"
+
+
+def test_a_broken_pipeline_is_an_input_error_even_without_tested_rules(tmp_path: Path) -> None:
+    rule = tmp_path / "a.yml"
+    rule.write_text(Path(BUNDLED_RULE).read_text(encoding="utf-8"), encoding="utf-8")
+    broken = tmp_path / "p.yml"
+    broken.write_text("name: x\ntransformations: 3\n", encoding="utf-8")
+    done = cli("test", str(rule), "-p", str(broken))
+    assert done.code == 2
+    assert done.stderr.startswith(f"sigma-certutil: error: {broken}: invalid pipeline: ")

@@ -7,8 +7,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sigma_certutil.reports import Case
+if TYPE_CHECKING:  # the reports are imported by a command that writes one
+    from sigma_certutil.reports import Case
 
 FORMATS = ("text", "github")
 

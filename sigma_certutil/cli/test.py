@@ -65,9 +65,12 @@ _SHOWN = {
 def rule_test_command(args: argparse.Namespace) -> int:
     from sigma_certutil.build import rule_files
     from sigma_certutil.cli.reports import emit_reports
+    from sigma_certutil.processing.registry import user_pipeline
     from sigma_certutil.ruletests import run_rule_tests
 
     targets = chosen_targets(args.targets)
+    for pipeline in args.pipelines:
+        user_pipeline(pipeline)  # a broken one is an error even when no rule has tests
     run = run_rule_tests(
         rule_files(args.rules),
         targets,
