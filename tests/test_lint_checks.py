@@ -96,3 +96,12 @@ def test_conditions_that_use_every_detection(condition: Any) -> None:
 def test_a_timeframe_is_no_detection() -> None:
     detection = {"selection": {"Image": "x"}, "timeframe": "5m", "condition": "selection"}
     assert _found(_rule(detection=detection)) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0f5a1b2c3d4e4f608a9b0c1d2e3f4a5b", "{0f5a1b2c-3d4e-4f60-8a9b-0c1d2e3f4a5b}", "1", "x"],
+)
+def test_ids_that_are_not_the_uuid_text_form(value: str) -> None:
+    text = _rule(id=value)
+    assert _found(text) == [f"2: identifier_format: id {value!r} is not a UUID"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
@@ -24,6 +23,9 @@ from sigma_certutil.strict_yaml import KeyPath
 
 STATUSES = ("stable", "test", "experimental", "deprecated", "unsupported")
 LEVELS = ("informational", "low", "medium", "high", "critical")
+# The textual form of RFC 4122 (JSON Schema's "uuid" format): uuid.UUID also takes braces,
+# a urn: prefix and no hyphens, which the schema does not.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TECHNIQUE = re.compile(r"t\d{4}(\.\d{3})?")
 # ATT&CK objects the bundled table does not list (groups, software, mitigations, data
@@ -61,12 +63,7 @@ class DocumentChecks:
             yield self.finding("identifier_existence", "the rule has no id (a UUID)")
             return
         value = self.document["id"]
-        try:
-            uuid.UUID(str(value))
-            valid = isinstance(value, str)
-        except ValueError:
-            valid = False
-        if not valid:
+        if not (isinstance(value, str) and _UUID.fullmatch(value)):
             yield self.finding("identifier_format", f"id {value!r} is not a UUID", "id")
 
     def value(self, key: str, allowed: tuple[str, ...], check: str) -> Iterator[Finding]:
