@@ -120,3 +120,21 @@ def test_config_disables_and_exempts(tmp_path: Path) -> None:
     ]
     off = LintConfig(enabled=frozenset({"level_value"}), root=tmp_path)
     assert _lines(tmp_path, config=off) == []
+
+
+def test_correlation_rules_and_filters_are_skipped_as_no_detection_rules(tmp_path: Path) -> None:
+    write_rule(tmp_path, "clean.yml")
+    correlation = write_rule(
+        tmp_path,
+        "many.yml",
+        text="title: Many\ncorrelation:\n    type: event_count\n    rules: [x]\n",
+    )
+    sigma_filter = write_rule(
+        tmp_path, "f.yml", text="title: F\nlogsource: {product: windows}\nfilter:\n    rules: [x]\n"
+    )
+    result = lint(rule_paths([str(tmp_path)]))
+    assert result.findings == []
+    assert result.skipped == [
+        (str(sigma_filter), "a Sigma filter, not a detection rule"),
+        (str(correlation), "a Sigma correlation rule, not a detection rule"),
+    ]
