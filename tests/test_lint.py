@@ -138,3 +138,18 @@ def test_correlation_rules_and_filters_are_skipped_as_no_detection_rules(tmp_pat
         (str(sigma_filter), "a Sigma filter, not a detection rule"),
         (str(correlation), "a Sigma correlation rule, not a detection rule"),
     ]
+
+
+def test_every_finding_has_a_line_even_on_odd_rules(tmp_path: Path) -> None:
+    """A detection named 1 (an int key), a rule pySigma refuses beside one sharing its id."""
+    odd = write_rule(
+        tmp_path, "odd.yml", {"    selection:": "    1:\n        a: b\n    selection:"}
+    )
+    refused = write_rule(tmp_path, "refused.yml", {"tags:\n": "tags: 5\nx:\n"})
+    found = [str(f) for f in lint(rule_paths([str(tmp_path)])).findings]
+    rule_id = "0f5a1b2c-3d4e-4f60-8a9b-0c1d2e3f4a5b"
+    assert (
+        f"{odd}:16: field_name: 'a' is not a field of Sysmon Event ID 3 (Network connection)"
+        in found
+    )
+    assert f"{refused}:2: identifier_uniqueness: id {rule_id} is also the id of {odd}:2" in found

@@ -77,13 +77,12 @@ def lint(
     loaded: list[LintedRule] = []
     ids: dict[str, list[tuple[str, int]]] = {}
     for path in files:
-        findings, linted, rule_id = _lint_file(path, config, limits, strict, result)
+        findings, linted, rule_id, id_line = _lint_file(path, config, limits, strict, result)
         result.findings.extend(findings)
         if linted is not None:
             loaded.append(linted)
         if rule_id is not None:
-            line = linted.lines.get(("id",), 1) if linted else 1
-            ids.setdefault(rule_id.lower(), []).append((path, line))
+            ids.setdefault(rule_id.lower(), []).append((path, id_line))
 
     def applies(check: str, linted: LintedRule) -> bool:
         return config.applies(check, linted.source, _id_of(linted.document))
@@ -101,7 +100,8 @@ def _id_of(document: dict[str, Any]) -> str | None:
 
 def _lint_file(
     path: str, config: LintConfig, limits: Limits, strict: bool, result: LintResult
-) -> tuple[list[Finding], LintedRule | None, str | None]:
+) -> tuple[list[Finding], LintedRule | None, str | None, int]:
+    """The file's own findings, the rule when it loads, its id and the line of its id."""
     from sigma_certutil.rules import decode_rule, rule_document_node, rule_from_document
 
     try:
@@ -109,13 +109,14 @@ def _lint_file(
         document, lines = rule_document_node(text, Path(path), limits)
     except NotARuleError as error:
         if strict:
-            return [Finding(path, error.line or 1, "invalid_rule", error.message)], None, None
+            return [Finding(path, error.line or 1, "invalid_rule", error.message)], None, None, 1
         result.skipped.append((path, error.message))
-        return [], None, None
+        return [], None, None, 1
     except RuleError as error:
         finding = Finding(path, error.line or 1, "invalid_rule", error.message)
-        return ([finding] if config.applies("invalid_rule", path, None) else []), None, None
+        return ([finding] if config.applies("invalid_rule", path, None) else []), None, None, 1
     rule_id = _id_of(document)
+    id_line = lines.get(("id",), 1)
     found = list(DocumentChecks(path, document, lines).run())
     own = [finding for finding in found if config.applies(finding.check, path, rule_id)]
     # An exempt finding's key is left out too: pySigma would refuse the rule for it.
@@ -129,11 +130,11 @@ def _lint_file(
         dangling = any(f.check == "dangling_condition" for f in found)
         if not dangling and config.applies("invalid_rule", path, rule_id):
             own.append(Finding(path, error.line or 1, "invalid_rule", error.message))
-        return own, None, rule_id
+        return own, None, rule_id, id_line
     linted = LintedRule(path, rule, document, lines)
     if config.applies("field_name", path, rule_id):
         own.extend(field_findings(path, rule, lines))
-    return own, linted, rule_id
+    return own, linted, rule_id, id_line
 
 
 def _shared_ids(ids: dict[str, list[tuple[str, int]]], config: LintConfig) -> Iterator[Finding]:

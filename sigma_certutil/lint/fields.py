@@ -76,12 +76,14 @@ def _fields(detection: SigmaDetection) -> Iterator[str]:
             yield item.field
 
 
-def _field_line(lines: dict[KeyPath, int], detection: str, field: str) -> int | None:
-    """The line of the first key under the detection that names ``field``."""
+def _field_line(lines: dict[KeyPath, int], detection: str, field: str) -> int:
+    """The line of the first key under the detection that names ``field`` (key paths hold
+    keys as text: a detection named ``1`` is "1")."""
+    where = ("detection", str(detection))
     for path, line in lines.items():
-        if path[:2] != ("detection", detection) or len(path) < 3:
+        if path[:2] != where or len(path) < 3:
             continue
         last = path[-1]
         if isinstance(last, str) and last.split("|")[0] == field:
             return line
-    return lines.get(("detection", detection))
+    return lines.get(where, lines.get(("detection",), 1))
