@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
 from lint_rules import write_rule
+from test_rules_fuzz import mutated
 
 from sigma_certutil.lint import LintConfig, lint, rule_paths
 
@@ -153,3 +156,18 @@ def test_every_finding_has_a_line_even_on_odd_rules(tmp_path: Path) -> None:
         in found
     )
     assert f"{refused}:2: identifier_uniqueness: id {rule_id} is also the id of {odd}:2" in found
+
+
+@settings(max_examples=150, deadline=5000, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(mutated())
+def test_mutated_golden_rules_give_findings_with_lines_never_an_exception(data: bytes) -> None:
+    """test_rules_fuzz.py's mutations of the golden rules: lint reports (each finding at a
+    line of the file) or skips, and raises nothing."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mutated.yml"
+        path.write_bytes(data)
+        result = lint([str(path)])
+    lines = data.count(b"\n") + 1
+    for finding in result.findings:
+        assert finding.line is not None and 1 <= finding.line <= lines, finding
