@@ -171,3 +171,11 @@ def test_mutated_golden_rules_give_findings_with_lines_never_an_exception(data: 
     lines = data.count(b"\n") + 1
     for finding in result.findings:
         assert finding.line is not None and 1 <= finding.line <= lines, finding
+
+
+def test_the_readme_python_names_exist() -> None:
+    from sigma_certutil.lint import Finding, LintResult, load_config
+
+    assert {"source", "line", "check", "message", "level"} <= set(Finding.__dataclass_fields__)
+    assert {"findings", "files", "skipped"} <= set(LintResult.__dataclass_fields__)
+    assert callable(load_config)

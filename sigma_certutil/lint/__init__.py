@@ -42,6 +42,7 @@ __all__ = [
     "find_config",
     "lint",
     "load_config",
+    "rule_paths",
 ]
 
 # Keys whose bad values this package's checks report: pySigma is given the rule without them,
