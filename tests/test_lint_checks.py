@@ -105,3 +105,8 @@ def test_a_timeframe_is_no_detection() -> None:
 def test_ids_that_are_not_the_uuid_text_form(value: str) -> None:
     text = _rule(id=value)
     assert _found(text) == [f"2: identifier_format: id {value!r} is not a UUID"]
+
+
+def test_an_aggregation_names_no_detection() -> None:
+    detection = {"selection": {"Image": "x"}, "condition": "selection | count() by User > 5"}
+    assert _found(_rule(detection=detection)) == []

@@ -125,7 +125,9 @@ class DocumentChecks:
             where: tuple[str | int, ...] = ("detection", "condition")
             if isinstance(conditions, list):
                 where = (*where, index)
-            tokens = _TOKEN.findall(condition)
+            # Sigma 1's aggregations (``selection | count() > 5``) are no detection names:
+            # pySigma refuses them (an invalid_rule finding).
+            tokens = _TOKEN.findall(condition.split("|", 1)[0])
             for position, token in enumerate(tokens):
                 if token in _WORDS:
                     if token == "them" and position > 0 and tokens[position - 1] == "of":
