@@ -39,6 +39,12 @@ def test_not_of_a_comparison_with_a_missing_field_matches() -> None:
     }
 
 
+def test_not_equal_on_a_missing_field_matches() -> None:
+    # The parser writes `not a == b` as `a != b`.
+    assert hits("process where not destination.port == 443") == {0, 1, 2}
+    assert hits('process where process.executable != "C:\\\\a.exe"') == {1, 2}
+
+
 def test_a_comparison_with_a_missing_field_alone_does_not_match() -> None:
     assert hits('process where process.executable : "*"') == {0, 1}
     assert hits("process where destination.port == 443") == set()

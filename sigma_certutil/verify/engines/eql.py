@@ -76,7 +76,9 @@ def elasticsearch_not_engine() -> eql.PythonEngine:
     false") and ``not`` "Returns true if the condition to the right is false"
     (https://www.elastic.co/guide/en/elasticsearch/reference/current/eql-syntax.html,
     comparison and logical operators), so such an event matches. Here ``not`` reads null as
-    false; and/or already agree once the result reads null as no match.
+    false; and/or already agree once the result reads null as no match. The parser writes
+    ``not a == b`` as ``a != b``, which for the same reason is true when a field is missing
+    ("Returns true if the values ... are not equal").
     """
     import eql
 
@@ -84,6 +86,13 @@ def elasticsearch_not_engine() -> eql.PythonEngine:
         def _convert_not(self, node: Any) -> Any:
             get_value = self.convert(node.term)
             return lambda scope: not get_value(scope)
+
+        def _convert_comparison(self, node: Any) -> Any:
+            compare = super()._convert_comparison(node)
+            nulls = (node.left, node.right)
+            if node.comparator != "!=" or any(isinstance(n, eql.ast.Null) for n in nulls):
+                return compare
+            return lambda scope: compare(scope) is not False
 
     return ElasticsearchNot()
 
