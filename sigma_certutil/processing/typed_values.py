@@ -84,7 +84,10 @@ class StoreValueTypes(DetectionItemTransformation):
         kind = self.kinds(table, field)
         if not kind:
             return None
-        detection_item.value = [self._typed(field, kind, value) for value in detection_item.value]
+        typed = [self._typed(field, kind, value) for value in detection_item.value]
+        # Values the store keeps alike ('' and '-' in ECS) become one null test.
+        nulls: list[SigmaType] = [value for value in typed if isinstance(value, SigmaNull)]
+        detection_item.value = [v for v in typed if not isinstance(v, SigmaNull)] + nulls[:1]
         return None
 
     def _typed(self, field: str, kind: str, value: SigmaType) -> SigmaType:
@@ -95,27 +98,52 @@ class StoreValueTypes(DetectionItemTransformation):
         if isinstance(value, SigmaNumber):
             return SigmaString(str(value.number))
         if isinstance(value, SigmaCompareExpression):
-            self._refuse(field, f"'{value.number.number}' ordered", "a text field")
+            self._refuse(
+                f"|{value.op.name.lower()} {value.number.number}",
+                field,
+                "a text field",
+                "the target would order the text, not the numbers",
+            )
         if isinstance(value, SigmaCIDRExpression) and kind != "ip" and self.ip_type_needed:
-            self._refuse(field, f"|cidr '{value.network}'", "a keyword field, not an ip field")
+            self._refuse(
+                f"|cidr {value.network}",
+                field,
+                "a keyword field",
+                "an IP range is matched only on an ip field",
+            )
         return value
 
     def _number(self, field: str, value: SigmaType) -> SigmaType:
         if isinstance(value, SigmaString):
             text = _plain(value)
-            if text is None or not _DECIMAL.fullmatch(text.strip()):
-                self._refuse(field, f"'{value}'", "a number field")
+            if text is None:
+                self._refuse(
+                    f"the pattern '{value}'",
+                    field,
+                    "a number field",
+                    "the target matches no wildcard against a number",
+                )
+            elif not _DECIMAL.fullmatch(text.strip()):
+                self._refuse(f"'{value}'", field, "a number field", "the text is not a number")
             return SigmaNumber(int(str(text)))
         if isinstance(value, SigmaRegularExpression):
-            self._refuse(field, f"|re '{value.regexp}'", "a number field")
+            self._refuse(
+                f"|re '{value.regexp}'",
+                field,
+                "a number field",
+                "the target matches no regular expression against a number",
+            )
         if isinstance(value, SigmaCIDRExpression):
-            self._refuse(field, f"|cidr '{value.network}'", "a number field")
+            self._refuse(
+                f"|cidr {value.network}",
+                field,
+                "a number field",
+                "an IP range cannot hold a number",
+            )
         return value
 
-    def _refuse(self, field: str, what: str, kind: str) -> None:
-        raise SigmaTransformationError(
-            f"{what} compared with {field}, {kind} in {self.store}: no value of it can match"
-        )
+    def _refuse(self, what: str, field: str, kind: str, reason: str) -> None:
+        raise SigmaTransformationError(f"{what} on {field}, {kind} in {self.store}: {reason}")
 
 
 def _ecs_kind(_table: str, field: str) -> str:
