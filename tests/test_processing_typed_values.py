@@ -49,6 +49,12 @@ def test_a_number_on_a_text_field_becomes_text() -> None:
     )
 
 
+def test_an_address_on_an_ip_field_is_its_one_address_range() -> None:
+    query = _convert("network_connection", "DestinationIp: '::1'", "eql")
+    assert query.endswith('cidrMatch(destination.ip, "::1/128"))')
+    assert 'RemoteIP =~ "::1"' in _convert("network_connection", "DestinationIp: '::1'", "kusto")
+
+
 def test_empty_and_dash_are_a_missing_field_in_ecs() -> None:
     query = _convert("process_creation", "ParentCommandLine: ['', '-']", "lucene")
     assert query.endswith("(NOT _exists_:process.parent.command_line))")
@@ -102,6 +108,20 @@ def test_empty_and_dash_are_a_missing_field_in_ecs() -> None:
             "eql",
             "|cidr 10.0.0.0/8 on process.command_line, a keyword field in Elastic Common "
             "Schema: an IP range is matched only on an ip field",
+        ),
+        (
+            "network_connection",
+            "DestinationIp|startswith: '10.'",
+            "eql",
+            "the pattern '10.*' on destination.ip, an ip field in Elastic Common Schema: the "
+            "target matches no wildcard against an ip field",
+        ),
+        (
+            "network_connection",
+            "DestinationIp: 'localhost'",
+            "esql",
+            "'localhost' on destination.ip, an ip field in Elastic Common Schema: the text is "
+            "not an address",
         ),
     ],
 )

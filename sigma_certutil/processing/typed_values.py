@@ -21,9 +21,11 @@ missing values. Applied after the field mapping, so the field is the store's own
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sigma.exceptions import SigmaTransformationError
 from sigma.processing.pipeline import ProcessingItem
@@ -95,6 +97,8 @@ class StoreValueTypes(DetectionItemTransformation):
             return SigmaNull()
         if kind == "number":
             return self._number(field, value)
+        if kind == "ip":
+            return self._address(field, value)
         if isinstance(value, SigmaNumber):
             return SigmaString(str(value.number))
         if isinstance(value, SigmaCompareExpression):
@@ -142,7 +146,38 @@ class StoreValueTypes(DetectionItemTransformation):
             )
         return value
 
-    def _refuse(self, what: str, field: str, kind: str, reason: str) -> None:
+    def _address(self, field: str, value: SigmaType) -> SigmaType:
+        """An address on an ip field is the one-address range: EQL's ``:``/``like~`` and
+        ES|QL's string operators take strings only, and an ip field is not one (EQL syntax
+        reference; https://www.elastic.co/guide/en/elasticsearch/reference/current/ip.html),
+        while a range is matched on it by every ECS target (cidrMatch, cidr_match, a CIDR
+        term). A pattern or a regular expression cannot be matched on an ip field."""
+        if isinstance(value, SigmaString):
+            text = _plain(value)
+            if text is None:
+                self._refuse(
+                    f"the pattern '{value}'",
+                    field,
+                    "an ip field",
+                    "the target matches no wildcard against an ip field",
+                )
+            try:
+                address = ipaddress.ip_address(str(text).strip())
+            except ValueError:
+                self._refuse(f"'{value}'", field, "an ip field", "the text is not an address")
+            return SigmaCIDRExpression(f"{address}/{address.max_prefixlen}")
+        if isinstance(value, SigmaRegularExpression):
+            self._refuse(
+                f"|re '{value.regexp}'",
+                field,
+                "an ip field",
+                "the target matches no regular expression against an ip field",
+            )
+        if isinstance(value, SigmaNumber | SigmaCompareExpression):
+            self._refuse(f"'{value}'", field, "an ip field", "a number is not an address")
+        return value
+
+    def _refuse(self, what: str, field: str, kind: str, reason: str) -> NoReturn:
         raise SigmaTransformationError(f"{what} on {field}, {kind} in {self.store}: {reason}")
 
 
