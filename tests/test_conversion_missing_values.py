@@ -52,3 +52,15 @@ def test_eql_exists() -> None:
     assert _convert("process_creation", "OriginalFileName|exists: true", "eql").endswith(
         "(not ?process.pe.original_file_name != null)))"
     )
+
+
+def test_splunk_not_null_is_the_field_with_any_value() -> None:
+    assert _convert("process_creation", "ParentImage: null", "splunk").endswith(
+        'Image="*\\\\cmd.exe" ParentImage=*'
+    )
+    assert (
+        _convert("process_creation", "ParentImage|exists: false", "splunk").endswith(
+            "NOT NOT ParentImage=*"
+        )
+        is False
+    )

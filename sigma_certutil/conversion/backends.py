@@ -32,6 +32,7 @@ from sigma_certutil.conversion.missing_values import (
     EqlFieldExists,
     EsqlNullSafeNot,
     KustoMissingValues,
+    SplunkNotNull,
 )
 
 __all__ = [
@@ -252,8 +253,9 @@ class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
         return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))
 
 
-class CertutilSplunkBackend(SplunkBackend, _LazyRegex):
-    """Splunk SPL, with string comparisons as _LazyRegex writes them (the same, faster)."""
+class CertutilSplunkBackend(SplunkNotNull, SplunkBackend, _LazyRegex):
+    """Splunk SPL, with string comparisons as _LazyRegex writes them (the same, faster), and
+    ``not Field: null`` as ``Field=*`` (SplunkNotNull)."""
 
 
 class CertutilEsqlBackend(EsqlNullSafeNot, ESQLBackend, _LazyRegex):

@@ -65,6 +65,27 @@ class EsqlNullSafeNot(TextQueryBackend):
         return converted
 
 
+class SplunkNotNull(TextQueryBackend):
+    """``not Field: null`` and ``not Field|exists: false`` as ``Field=*``.
+
+    Defect answered: the Splunk backend writes ``null`` (and ``|exists: false``) as ``NOT
+    Field=*`` and its negation as ``NOT NOT Field=*``; ``Field=*`` is the search for events
+    where the field has a value (Splunk search reference, search command: "field=*" matches
+    events that have the field).
+    """
+
+    def convert_condition_not(
+        self, cond: ConditionNOT, state: ConversionState
+    ) -> str | DeferredQueryExpression | None:
+        arg = cond.args[0]
+        if isinstance(arg, ConditionFieldEqualsValueExpression) and (
+            isinstance(arg.value, SigmaNull)
+            or (isinstance(arg.value, SigmaExists) and not arg.value.exists)
+        ):
+            return f"{self.escape_and_quote_field(arg.field)}=*"
+        return super().convert_condition_not(cond, state)
+
+
 class EqlFieldExists(TextQueryBackend):
     """``|exists`` in EQL.
 
