@@ -100,9 +100,10 @@ class EqlFieldExists(TextQueryBackend):
 
 def _may_be_null(cond: object) -> bool:
     """Whether Kusto can evaluate the condition to null: a comparison with a number column
-    (numbers can be null; strings cannot, MicrosoftDocs/dataexplorer-docs
-    data-explorer/kusto/query/scalar-data-types/null-values.md) or an IP range function
-    (null for a value that is not an address of its family, ipv4-is-in-range-function.md)."""
+    (numbers can be null, strings cannot: MicrosoftDocs/dataexplorer-docs
+    data-explorer/kusto/query/scalar-data-types/null-values.md; an ordering comparison with
+    null is null) or an IP range function (null for a value that is not an address of its
+    family, ipv4-is-in-range-function.md)."""
     return any(
         isinstance(item.value, SigmaNumber | SigmaCompareExpression | SigmaCIDRExpression)
         for item in _comparisons(cond)
@@ -120,10 +121,12 @@ class KustoMissingValues(TextQueryBackend):
     - ``ipv4_is_in_range`` for an IPv6 range: the function parses IPv4 only and returns null
       for an IPv6 address or range (ipv4-is-in-range-function.md); IPv6 ranges take
       ``ipv6_is_in_range`` (ipv6-is-in-range-function.md).
-    - ``not(<condition>)`` over a number column or an IP range: a comparison with null is null
-      in Kusto (null-values.md, "In EngineV3, the comparison expression returns null") and
-      ``where`` drops the row, so a Sigma ``not`` missed events without the value; here it is
-      ``not(coalesce(<condition>, false))`` (coalesce-function.md).
+    - ``not(<condition>)`` over a number column or an IP range: an ordering comparison with
+      null is null in Kusto (null-values.md: ``val > 3`` on a null ``val``), and so is an IP
+      range function on a value that is not an address; ``not`` keeps it null and ``where``
+      drops the row, so a Sigma ``not`` missed events without the value. Here it is
+      ``not(coalesce(<condition>, false))`` (coalesce-function.md). (Equality with null is
+      already false, so there the coalesce changes nothing.)
     """
 
     field_null_expression: ClassVar[str] = "isempty({field})"
