@@ -48,6 +48,12 @@ def test_kusto_not_coalesces_only_what_can_be_null() -> None:
     )
 
 
+def test_eql_ordering_under_not_keeps_events_without_the_field() -> None:
+    assert _convert("network_connection", "DestinationPort|lt: 1024", "eql").endswith(
+        "(not (?destination.port != null and destination.port < 1024))))"
+    )
+
+
 def test_eql_exists() -> None:
     assert _convert("process_creation", "OriginalFileName|exists: true", "eql").endswith(
         "(not ?process.pe.original_file_name != null)))"

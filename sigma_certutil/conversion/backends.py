@@ -30,6 +30,7 @@ from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString, Specia
 
 from sigma_certutil.conversion.missing_values import (
     EqlFieldExists,
+    EqlOrderingUnderNot,
     EsqlNullSafeNot,
     KustoMissingValues,
     SplunkNotNull,
@@ -141,9 +142,12 @@ class _NumericInList(TextQueryBackend):
         return super().convert_condition_as_in_expression(cond, state)
 
 
-class CertutilEqlBackend(_NumericInList, EqlFieldExists, EqlBackend, _LazyRegex):
-    """EQL with numeric ``in`` lists, the event category the pipeline names and ``|exists``
-    (EqlFieldExists).
+class CertutilEqlBackend(
+    _NumericInList, EqlFieldExists, EqlOrderingUnderNot, EqlBackend, _LazyRegex
+):
+    """EQL with numeric ``in`` lists, the event category the pipeline names, ``|exists``
+    (EqlFieldExists) and orderings under ``not`` that keep events without the field
+    (EqlOrderingUnderNot).
 
     Defects answered: ``destination.port like~ (80, 135)`` (EqlTypeMismatchError in Elastic's
     EQL parser), ``destination.port:4444`` (':' is a string operator), and ``any where`` for

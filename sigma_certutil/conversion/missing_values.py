@@ -86,6 +86,35 @@ class SplunkNotNull(TextQueryBackend):
         return super().convert_condition_not(cond, state)
 
 
+def _under_not(cond: object) -> bool:
+    parent = getattr(cond, "parent", None)
+    while parent is not None:
+        if isinstance(parent, ConditionNOT):
+            return True
+        parent = getattr(parent, "parent", None)
+    return False
+
+
+class EqlOrderingUnderNot(TextQueryBackend):
+    """An ordering comparison under ``not`` that keeps the events without the field.
+
+    Defect answered: Elasticsearch's query optimizer negates ``not f > n`` into ``f <= n``
+    (elastic/elasticsearch x-pack/plugin/ql, ``GreaterThan.negate()`` returns
+    ``LessThanOrEqual``), a range query that no event without ``f`` matches, where a Sigma
+    ``not`` must match it; the eql engine rewrites it the same way. Under ``not`` the
+    comparison is written ``(?f != null and f > n)``: the same where ``f`` has a value, and
+    its negation is ``?f == null or f <= n``.
+    """
+
+    def convert_condition_field_compare_op_val(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        converted = super().convert_condition_field_compare_op_val(cond, state)
+        if isinstance(converted, str) and _under_not(cond):
+            return f"(?{self.escape_and_quote_field(cond.field)} != null and {converted})"
+        return converted
+
+
 class EqlFieldExists(TextQueryBackend):
     """``|exists`` in EQL.
 
