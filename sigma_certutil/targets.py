@@ -82,7 +82,15 @@ class Target:
 # Every target reads Sysmon: pySigma's Sysmon step, the strict field check, Sysmon sources only.
 _SYSMON = ("pysigma_sysmon", "sysmon_rule", "sysmon")
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
-_ECS = (*_SYSMON, "ecs_registry_data", "ecs_user", "ecs", "ecs_index", "elastic_regex")
+_ECS = (
+    *_SYSMON,
+    "ecs_registry_data",
+    "ecs_user",
+    "ecs",
+    "ecs_index",
+    "ecs_values",
+    "elastic_regex",
+)
 _ELASTIC = "pysigma-backend-elasticsearch"
 
 TARGETS: Mapping[str, Target] = MappingProxyType(
@@ -170,7 +178,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                     "pysigma-backend-kusto",
                 ),
                 store=DEFENDER_XDR,
-                steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr"),
+                steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr", "xdr_values"),
                 case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
                 deploy=(DeployFile("sentinel-rule", "deploy/sentinel/{stem}.yaml"),),
                 engine=Engine("duckdb-kql", "sigma_certutil.verify.engines.kusto"),

@@ -21,6 +21,8 @@ TEST_RULES = TESTS / "rules"
 BUNDLED_RULE = (
     ROOT / "sigma_certutil" / "rules" / "net_connection_win_certutil_initiated_connection.yml"
 )
+# The language matrix's missing-value and typed-value rows: rules/ and events.yml.
+LANGUAGE_MISSING = TESTS / "fixtures" / "language" / "missing"
 # A second golden rule beside the bundled one (another log source, an inbound connection).
 SMB_RULE = TEST_RULES / "net_connection_inbound_smb_to_user_binary.yml"
 # The shared reference material beside the project (SigmaHQ rules and regression data, real
@@ -75,8 +77,13 @@ def built_queries(out: Path, rule_file: Path) -> dict[str, str]:
 
 
 def golden_rules() -> list[Path]:
-    """Every rule pinned by golden files: the bundled rule and the suite's own rules."""
-    return [BUNDLED_RULE, *sorted(TEST_RULES.glob("*.yml"))]
+    """Every rule pinned by golden files: the bundled rule, the suite's own rules and the
+    language matrix's rules."""
+    return [
+        BUNDLED_RULE,
+        *sorted(TEST_RULES.glob("*.yml")),
+        *sorted((LANGUAGE_MISSING / "rules").glob("*.yml")),
+    ]
 
 
 def require_engine(reason: str | None) -> None:

@@ -58,3 +58,23 @@ def test_model_follows_splunk_precedence() -> None:
     assert spl_search("a=1 b=1 OR c=1", events) == {0}
     assert spl_search("(a=1 b=1) OR c=1", events) == {0, 1}
     assert spl_search("NOT a=1 OR c=0", events) == {1}
+
+
+def test_model_matches_cidr_ranges_ipv4_and_ipv6() -> None:
+    """The search command's CIDR matching (Splunk search reference, search command): a value
+    in CIDR notation matches the addresses in the range, of its own IP version."""
+    events = [{"ip": "10.1.2.3"}, {"ip": "fe80::1"}, {"ip": "11.0.0.1"}, {"ip": "host"}, {}]
+    assert spl_search('ip="10.0.0.0/8"', events) == {0}
+    assert spl_search('ip="fe80::/10"', events) == {1}
+    assert spl_search('NOT ip="10.0.0.0/8"', events) == {1, 2, 3, 4}
+    assert spl_search('ip="10.*"', events) == {0}  # a wildcard is still a wildcard
+
+
+def test_model_field_exists_and_missing() -> None:
+    # field=* is "the field has a value"; NOT field=value also matches an event without the
+    # field (Splunk search reference, search command and "Difference between NOT and !=").
+    events = [{"a": "x"}, {"a": "y"}, {}]
+    assert spl_search("a=*", events) == {0, 1}
+    assert spl_search("NOT a=*", events) == {2}
+    assert spl_search('NOT a="x"', events) == {1, 2}
+    assert spl_search('a!="x"', events) == {1}

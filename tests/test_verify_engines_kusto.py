@@ -93,3 +93,57 @@ def test_string_list_against_int_column() -> None:
 def test_run_kql_reports_unknown_column() -> None:
     with pytest.raises(KqlRunError, match="NoSuchColumn"):
         _ports('DeviceNetworkEvents | where NoSuchColumn == "x"')
+
+
+# --- Kusto's missing values and IP ranges, where duckdb-kql differs ------------------
+# Rows written from MicrosoftDocs/dataexplorer-docs: null-values.md (a string column holds
+# "" for a missing value), ipv4-is-in-range-function.md and ipv6-is-in-range-function.md
+# (true, false, or null when a string is not an address of the function's family).
+
+IP_ROWS: list[dict[str, object]] = [
+    {"RemoteIP": "10.1.2.3", "RemotePort": 443, "ReportId": 0},
+    {"RemoteIP": "fe80::1", "ReportId": 1},  # no RemotePort: null in an int column
+    {"RemotePort": 80, "ReportId": 2},  # no RemoteIP: "" in a string column
+    {"RemoteIP": "192.168.0.1", "RemotePort": 80, "ReportId": 3},
+]
+
+
+def _ids(where: str) -> list[object]:
+    require_engine(duckdb_kql_unavailable())
+    columns = xdr_table_columns(TABLE)
+    found = run_kql(f"{TABLE}\n| where {where}", TABLE, columns, IP_ROWS)
+    return sorted(row["ReportId"] for row in found)  # type: ignore[type-var]
+
+
+@pytest.mark.engine
+def test_a_missing_string_is_empty_not_null() -> None:
+    assert _ids("isempty(RemoteIP)") == [2]
+    assert _ids("isnull(RemoteIP)") == []
+    assert _ids('RemoteIP == ""') == [2]
+    assert _ids("isnull(RemotePort)") == [1]
+
+
+@pytest.mark.engine
+def test_ipv4_is_in_range() -> None:
+    assert _ids('ipv4_is_in_range(RemoteIP, "10.0.0.0/8")') == [0]
+    assert _ids('ipv4_is_in_range(RemoteIP, "192.168.0.1")') == [3]
+    # null for the IPv6 address and the empty string: not() keeps neither, coalesce does.
+    assert _ids('not(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"))') == [3]
+    assert _ids('not(coalesce(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"), false))') == [1, 2, 3]
+
+
+@pytest.mark.engine
+def test_ipv6_is_in_range() -> None:
+    assert _ids('ipv6_is_in_range(RemoteIP, "fe80::/10")') == [1]
+    assert _ids('ipv6_is_in_range(RemoteIP, "fe80::1")') == [1]
+    assert _ids('ipv6_is_in_range(RemoteIP, "::1/128")') == []
+    assert _ids('not(coalesce(ipv6_is_in_range(RemoteIP, "fe80::/10"), false))') == [0, 2, 3]
+
+
+@pytest.mark.engine
+def test_the_range_functions_are_defined_only_while_a_query_runs() -> None:
+    from duckdb_kql.translate import functions
+
+    _ids('ipv4_is_in_range(RemoteIP, "10.0.0.0/8")')
+    assert "ipv4_is_in_range" not in functions.SCALAR_FUNCTIONS
+    assert "ipv6_is_in_range" not in functions.SCALAR_FUNCTIONS

@@ -92,3 +92,43 @@ def test_lowercase_keyword_matches_case_insensitively() -> None:
     assert hits("process.name:*UTIL.EXE") == {0, 1, 2}
     # As in Elasticsearch, the normalizer skips escaped characters of a wildcard.
     assert hits(r"process.name:*\Certutil.exe") == set()
+
+
+# --- ip fields (https://www.elastic.co/guide/en/elasticsearch/reference/current/ip.html) --
+
+IP_TYPES = {"destination.ip": "ip", "process.executable": "keyword"}
+IP_DOCS: list[dict[str, object]] = [
+    {"destination": {"ip": "10.1.2.3"}, "process": {"executable": "a"}},
+    {"destination": {"ip": "fe80::1"}, "process": {"executable": "b"}},
+    {"process": {"executable": "c"}},  # no destination.ip
+]
+
+
+def ip_hits(query: str) -> set[int]:
+    return run_lucene([query], IP_DOCS, IP_TYPES)[0]
+
+
+def test_ip_field_terms_are_addresses_or_cidr_ranges() -> None:
+    assert ip_hits("destination.ip:10.0.0.0\\/8") == {0}
+    assert ip_hits('destination.ip:"10.1.2.3"') == {0}
+    assert ip_hits("destination.ip:fe80\\:\\:\\/10") == {1}
+    assert ip_hits('destination.ip:"fe80::1"') == {1}
+    assert ip_hits('destination.ip:"10.1.2.4"') == set()
+
+
+def test_negated_range_and_exists_on_ip_field() -> None:
+    assert ip_hits("NOT destination.ip:10.0.0.0\\/8") == {1, 2}
+    assert ip_hits("_exists_:destination.ip") == {0, 1}
+    assert ip_hits("NOT _exists_:destination.ip") == {2}
+
+
+def test_patterns_and_non_addresses_on_ip_field_raise() -> None:
+    for query, message in [
+        ("destination.ip:10.*", "wildcard or regexp on ip field destination.ip"),
+        ("destination.ip:/10\\..*/", "wildcard or regexp on ip field destination.ip"),
+        ("destination.ip:foo", "'foo' is not an IP string literal"),
+        ("destination.ip:10.0.0.0\\/33", "'10.0.0.0/33' is not a CIDR range"),
+    ]:
+        with pytest.raises(LuceneQueryError) as error:
+            ip_hits(query)
+        assert message in error.value.message

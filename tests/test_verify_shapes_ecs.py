@@ -113,8 +113,28 @@ def test_a_number_field_that_is_no_number_is_not_converted() -> None:
     assert "pid" not in doc["process"]
     assert "pid" not in doc["process"].get("parent", {})
     assert doc["source"] == {"port": 443}
-    assert doc["destination"] == {"ip": "3"}
+    # DestinationIp is converted to an ip (`convert: type: ip`, ignore_failure): "3" is none.
+    assert "destination" not in doc
     assert "ProcessId" not in doc["winlog"].get("event_data", {})
+
+
+def test_values_the_ingest_removes_leave_no_field() -> None:
+    # sysmon.yml's first script removes null, "", "-" and the zero GUID from EventData.
+    event = SysmonEvent(
+        "empty",
+        {
+            "Image": r"C:\x\cmd.exe",
+            "ParentImage": "-",
+            "OriginalFileName": "",
+            "ParentProcessGuid": "{00000000-0000-0000-0000-000000000000}",
+            "DestinationIp": "fe80::1",
+        },
+        1,
+    )
+    doc = to_ecs(event)
+    assert "parent" not in doc["process"]
+    assert "pe" not in doc["process"]
+    assert doc["destination"] == {"ip": "fe80::1"}
 
 
 def test_every_value_is_text_as_winlogbeat_reads_it() -> None:

@@ -28,6 +28,14 @@ from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
 from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString, SpecialChars
 
+from sigma_certutil.conversion.missing_values import (
+    EqlFieldExists,
+    EqlOrderingUnderNot,
+    EsqlNullSafeNot,
+    KustoMissingValues,
+    SplunkNotNull,
+)
+
 __all__ = [
     "CertutilEqlBackend",
     "CertutilEsqlBackend",
@@ -134,8 +142,12 @@ class _NumericInList(TextQueryBackend):
         return super().convert_condition_as_in_expression(cond, state)
 
 
-class CertutilEqlBackend(_NumericInList, EqlBackend, _LazyRegex):
-    """EQL with numeric ``in`` lists and the event category the pipeline names.
+class CertutilEqlBackend(
+    _NumericInList, EqlFieldExists, EqlOrderingUnderNot, EqlBackend, _LazyRegex
+):
+    """EQL with numeric ``in`` lists, the event category the pipeline names, ``|exists``
+    (EqlFieldExists) and orderings under ``not`` that keep events without the field
+    (EqlOrderingUnderNot).
 
     Defects answered: ``destination.port like~ (80, 135)`` (EqlTypeMismatchError in Elastic's
     EQL parser), ``destination.port:4444`` (':' is a string operator), and ``any where`` for
@@ -199,8 +211,9 @@ class CertutilEqlBackend(_NumericInList, EqlBackend, _LazyRegex):
         return f"{category} where {query}"
 
 
-class CertutilKustoBackend(_NumericInList, KustoBackend, _LazyRegex):
-    """KQL with numeric ``in`` lists.
+class CertutilKustoBackend(_NumericInList, KustoMissingValues, KustoBackend, _LazyRegex):
+    """KQL with numeric ``in`` lists, and missing values and IP ranges as Kusto reads them
+    (KustoMissingValues).
 
     Defect answered: ``RemotePort in~ ("80", "135")`` compares an int column with strings
     (Kusto analyzer KS107); ``RemotePort in (80, 135)`` is what the table accepts.
@@ -244,9 +257,11 @@ class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
         return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))
 
 
-class CertutilSplunkBackend(SplunkBackend, _LazyRegex):
-    """Splunk SPL, with string comparisons as _LazyRegex writes them (the same, faster)."""
+class CertutilSplunkBackend(SplunkNotNull, SplunkBackend, _LazyRegex):
+    """Splunk SPL, with string comparisons as _LazyRegex writes them (the same, faster), and
+    ``not Field: null`` as ``Field=*`` (SplunkNotNull)."""
 
 
-class CertutilEsqlBackend(ESQLBackend, _LazyRegex):
-    """ES|QL, with string comparisons as _LazyRegex writes them (the same, faster)."""
+class CertutilEsqlBackend(EsqlNullSafeNot, ESQLBackend, _LazyRegex):
+    """ES|QL, with string comparisons as _LazyRegex writes them (the same, faster) and
+    ``not`` that keeps rows without the field (EsqlNullSafeNot)."""

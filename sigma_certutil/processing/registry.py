@@ -159,6 +159,18 @@ STEPS: Mapping[str, Step] = MappingProxyType(
             Step("defender_xdr", file="defender_xdr.yml"),
             _python("ecs_index", 20, "Where ECS events are", "index_state:ecs_index_items"),
             _python(
+                "ecs_values",
+                21,
+                "Values as ECS types its fields, and the values its ingest removes",
+                "typed_values:ecs_value_items",
+            ),
+            _python(
+                "xdr_values",
+                21,
+                "Values as the Defender XDR columns type them",
+                "typed_values:xdr_value_items",
+            ),
+            _python(
                 "elastic_regex",
                 25,
                 "Sigma regular expressions as Lucene regular expressions",

@@ -39,10 +39,22 @@ class SysmonUserSplit(DetectionItemTransformation):
     ) -> SigmaDetection | SigmaDetectionItem | None:
         if detection_item.field != "User":
             return None
-        return SigmaDetection(
+        split = SigmaDetection(
             [self._split(value) for value in detection_item.value],
             item_linking=detection_item.value_linking,
         )
+        # Recorded as a field mapping, and each new item as this step's work, as pySigma's
+        # own field-name mappings are: `sigma-certutil fields` reads both.
+        fields = []
+        for alternative in split.detection_items:
+            assert isinstance(alternative, SigmaDetection)
+            for item in alternative.detection_items:
+                assert isinstance(item, SigmaDetectionItem) and item.field is not None
+                self.processing_item_applied(item)
+                fields.append(item.field)
+        if self._pipeline is not None:
+            self._pipeline.field_mappings.add_mapping("User", list(dict.fromkeys(fields)))
+        return split
 
     def _split(self, value: object) -> SigmaDetection:
         if not isinstance(value, SigmaString):

@@ -12,7 +12,7 @@ import functools
 import re
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sigma.conditions import ConditionNOT
 from sigma.conversion.base import Backend
@@ -87,7 +87,13 @@ def _backend() -> type[Backend]:
         """A comparison with an absent field (NULL) is NULL, and NOT NULL is NULL again, which
         would not match; in Sigma, a selection that does not match an event makes ``not
         selection`` match it. So NOT reads NULL as false first (AND and OR already give the
-        same as with false, once WHERE reads NULL as false)."""
+        same as with false, once WHERE reads NULL as false).
+
+        A YAML boolean (``Initiated: true``) is the text Sysmon writes for its boolean fields,
+        "true" or "false" (OTRF/OSSEM data_dictionaries/windows/sysmon/events/event-3.md);
+        SQLite's true is the number 1, which no text equals."""
+
+        bool_values: ClassVar[dict[bool, str]] = {True: "'true'", False: "'false'"}
 
         def convert_condition_not(
             self, cond: ConditionNOT, state: ConversionState

@@ -2,7 +2,8 @@
 written from Splunk's search documentation, not Splunk itself.
 
 Covered: ``field="value"`` and ``field=value`` with ``*`` wildcards, compared
-case-insensitively (field-value matching in Splunk is case-insensitive); ``field IN (...)``;
+case-insensitively (field-value matching in Splunk is case-insensitive), and CIDR ranges;
+``field IN (...)``;
 ``field<n`` and the other comparisons on numbers; ``NOT``, ``OR``, implicit and explicit
 ``AND`` and parentheses, with Splunk's precedence (NOT, then OR, then AND). Inside quotes a
 backslash escapes the next character. After the base search, ``| regex field="..."`` (a
@@ -12,6 +13,7 @@ case-sensitive PCRE search, modelled with Python's re) is the one command modell
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 from collections.abc import Callable
 
@@ -40,9 +42,31 @@ def _tokens(query: str) -> list[tuple[str, str]]:
     return tokens
 
 
+def _in_cidr(actual: str, pattern: str) -> bool | None:
+    """A CIDR value ("10.0.0.0/8", "fe80::/10") matches the addresses in the range: the search
+    command matches IPv4 and IPv6 field values against CIDR notation (Splunk search reference,
+    search command, "CIDR matching",
+    https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Search). None when the
+    value is not a CIDR range."""
+    if "/" not in pattern:
+        return None
+    try:
+        network = ipaddress.ip_network(pattern.strip(), strict=False)
+    except ValueError:
+        return None
+    try:
+        address = ipaddress.ip_address(actual.strip())
+    except ValueError:
+        return False
+    return address.version == network.version and address in network
+
+
 def _value_matches(actual: str | None, pattern: str) -> bool:
     if actual is None:
         return False
+    in_cidr = _in_cidr(actual, pattern)
+    if in_cidr is not None:
+        return in_cidr
     escaped = "".join("*" if c == "*" else f"[{c}]" if c in "[]?" else c for c in pattern)
     return fnmatch.fnmatchcase(actual.lower(), escaped.lower())
 

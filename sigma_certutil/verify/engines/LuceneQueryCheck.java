@@ -1,5 +1,7 @@
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -8,12 +10,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.InetAddressPoint;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
@@ -36,11 +40,11 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 /**
  * Runs Lucene query strings roughly as Elasticsearch's query_string does, over an in-memory index
  * of documents whose fields are typed like an Elasticsearch mapping (keyword, long,
- * lowercase_keyword = keyword with a lowercase normalizer).
+ * lowercase_keyword = keyword with a lowercase normalizer, ip).
  *
  * <p>Request on stdin, UTF-8, one item per line, every name/value/query base64 (UTF-8) encoded:
  * <pre>
- *   FIELD &lt;name&gt; keyword|long|lowercase_keyword
+ *   FIELD &lt;name&gt; keyword|long|lowercase_keyword|ip
  *   DOC                               (starts the next document; documents are numbered from 0)
  *   VALUE &lt;name&gt; &lt;value&gt;             (a value of the current document; repeat for a list)
  *   QUERY &lt;query&gt;
@@ -54,7 +58,26 @@ public class LuceneQueryCheck {
     /** Stored position of the document in the request. */
     static final String POSITION = "_position_";
 
-    enum Type { KEYWORD, LONG, LOWERCASE_KEYWORD }
+    enum Type { KEYWORD, LONG, LOWERCASE_KEYWORD, IP }
+
+    /** An IPv4 or IPv6 address literal (never a host name, which InetAddress would look up). */
+    static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+    /**
+     * An ip field's address, as Elasticsearch's ip type reads it
+     * (https://www.elastic.co/guide/en/elasticsearch/reference/current/ip.html): an IPv4 or IPv6
+     * literal; anything else is not an ip.
+     */
+    static InetAddress toAddress(String text) {
+        if (!IP_LITERAL.matcher(text).matches()) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
 
     /**
      * Lucene's KeywordAnalyzer (one token, not analysed) plus Elasticsearch's lowercase normalizer
@@ -107,7 +130,35 @@ public class LuceneQueryCheck {
             if (type == Type.LONG) {
                 throw new ParseException("wildcard on numeric field " + field);
             }
+            if (type == Type.IP) { // Elasticsearch: "Can only use wildcard queries on keyword..."
+                throw new ParseException("wildcard or regexp on ip field " + field);
+            }
             return type;
+        }
+
+        /**
+         * A term on an ip field: one address, or a CIDR range ("10.0.0.0/8", "fe80::/10"), as
+         * Elasticsearch's term query on an ip field reads it (ip.html, "Querying ip fields").
+         */
+        private static Query ipQuery(String field, String text) throws ParseException {
+            String[] parts = text.trim().split("/", -1);
+            InetAddress address = parts.length <= 2 ? toAddress(parts[0]) : null;
+            if (address == null) {
+                throw new ParseException("'" + text + "' is not an IP string literal");
+            }
+            if (parts.length == 1) {
+                return InetAddressPoint.newExactQuery(field, address);
+            }
+            int bits = address.getAddress().length * 8;
+            try {
+                int prefix = Integer.parseInt(parts[1]);
+                if (prefix < 0 || prefix > bits) {
+                    throw new NumberFormatException();
+                }
+                return InetAddressPoint.newPrefixQuery(field, address, prefix);
+            } catch (NumberFormatException e) {
+                throw new ParseException("'" + text + "' is not a CIDR range");
+            }
         }
 
         private static long toLong(String field, String text) throws ParseException {
@@ -141,12 +192,18 @@ public class LuceneQueryCheck {
             if (typeOf(field) == Type.LONG) {
                 return LongPoint.newExactQuery(field, toLong(field, text));
             }
+            if (typeOf(field) == Type.IP) {
+                return ipQuery(field, text);
+            }
             return new TermQuery(new Term(field, getAnalyzer().normalize(field, text)));
         }
 
         @Override
         protected Query getRangeQuery(String field, String from, String to, boolean fromIncl,
                 boolean toIncl) throws ParseException {
+            if (typeOf(field) == Type.IP) {
+                throw new ParseException("range on ip field " + field + " is not modelled");
+            }
             if (typeOf(field) != Type.LONG) {
                 return super.getRangeQuery(field, from, to, fromIncl, toIncl);
             }
@@ -248,6 +305,13 @@ public class LuceneQueryCheck {
                 throw new IllegalArgumentException(
                         "document value '" + value + "' of long field " + name + " is not a long");
             }
+        } else if (type == Type.IP) {
+            InetAddress address = toAddress(value);
+            if (address == null) {
+                throw new IllegalArgumentException(
+                        "document value '" + value + "' of ip field " + name + " is not an ip");
+            }
+            doc.add(new InetAddressPoint(name, address));
         } else {
             doc.add(new StringField(name, analyzer.normalize(name, value), Field.Store.NO));
         }

@@ -2,7 +2,8 @@
 then run the query over ECS documents.
 
 The engine compares every string case-insensitively; Elasticsearch's ``==`` is exact, so a
-match here proves types, fields and values, while case rests on ``:`` and ``like~``.
+match here proves types, fields and values, while case rests on ``:`` and ``like~``. Its
+``not`` is Elasticsearch's (elasticsearch_not_engine).
 """
 
 from __future__ import annotations
@@ -66,13 +67,43 @@ def _one_value_lists_as_scalars(value: Any) -> Any:
     return value
 
 
+def elasticsearch_not_engine() -> eql.PythonEngine:
+    """The eql engine with ``not`` as Elasticsearch evaluates it.
+
+    The Python engine makes a comparison with a missing field null and ``not null`` null
+    again, so ``not process.name : "x"`` skips an event without process.name. In
+    Elasticsearch a comparison is true or false ("Returns true if ... Otherwise returns
+    false") and ``not`` "Returns true if the condition to the right is false"
+    (https://www.elastic.co/guide/en/elasticsearch/reference/current/eql-syntax.html,
+    comparison and logical operators), so such an event matches. Here ``not`` reads null as
+    false; and/or already agree once the result reads null as no match. The parser writes
+    ``not a == b`` as ``a != b``, which for the same reason is true when a field is missing
+    ("Returns true if the values ... are not equal").
+    """
+    import eql
+
+    class ElasticsearchNot(eql.PythonEngine):  # type: ignore[misc]
+        def _convert_not(self, node: Any) -> Any:
+            get_value = self.convert(node.term)
+            return lambda scope: not get_value(scope)
+
+        def _convert_comparison(self, node: Any) -> Any:
+            compare = super()._convert_comparison(node)
+            nulls = (node.left, node.right)
+            if node.comparator != "!=" or any(isinstance(n, eql.ast.Null) for n in nulls):
+                return compare
+            return lambda scope: compare(scope) is not False
+
+    return ElasticsearchNot()
+
+
 def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[int]:
     """Indices of the ECS documents the query matches."""
     ast = parse_eql(query, schema)
     wanted = query.split(" ", 1)[0]
     import eql
 
-    engine = eql.PythonEngine()
+    engine = elasticsearch_not_engine()
     engine.add_query(ast)
     hits: list[int] = []
     engine.add_output_hook(lambda output: hits.extend(e.data["_index"] for e in output.events))

@@ -1,10 +1,13 @@
-"""Run KQL with duckdb-kql over rows typed as the real Defender XDR tables."""
+"""Run KQL with duckdb-kql over rows typed as the real Defender XDR tables, with Kusto's
+empty strings and IP range functions where duckdb-kql differs."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sigma_certutil.stores import Store
@@ -58,6 +61,65 @@ def duckdb_kql_unavailable() -> str | None:
     return None
 
 
+def _in_range(version: int) -> Callable[[str | None, str | None], bool | None]:
+    """Kusto's ipv4_is_in_range / ipv6_is_in_range (MicrosoftDocs/dataexplorer-docs
+    data-explorer/kusto/query/ipv4-is-in-range-function.md, ipv6-is-in-range-function.md):
+    true when the address is in the range (IP-prefix notation, or one address), false when
+    it is not, null when either string is not an address of the function's family (an IPv6
+    address for ipv4_is_in_range, an empty string)."""
+
+    def in_range(address: str | None, prefix: str | None) -> bool | None:
+        try:
+            ip = ipaddress.ip_address((address or "").strip())
+            network = ipaddress.ip_network((prefix or "").strip(), strict=False)
+        except ValueError:
+            return None
+        if ip.version != version or network.version != version:
+            return None
+        return ip in network
+
+    return in_range
+
+
+# duckdb-kql translates neither function ("no DuckDB mapping"): each is registered, while a
+# query runs, as a DuckDB function of the connection and a row of duckdb-kql's table.
+_IP_RANGE_FUNCTIONS = {"ipv4_is_in_range": 4, "ipv6_is_in_range": 6}
+
+
+@contextlib.contextmanager
+def _ip_range_functions(con: Any) -> Iterator[None]:
+    from duckdb.sqltypes import BOOLEAN, VARCHAR
+    from duckdb_kql.translate import functions
+
+    added = []
+    for name, version in _IP_RANGE_FUNCTIONS.items():
+        con.create_function(
+            f"kql_{name}", _in_range(version), [VARCHAR, VARCHAR], BOOLEAN, null_handling="special"
+        )
+        if name not in functions.SCALAR_FUNCTIONS:
+            functions.SCALAR_FUNCTIONS[name] = functions.FunctionSpec(
+                name, "template", f"kql_{name}(CAST({{0}} AS VARCHAR), {{1}})", (2,)
+            )
+            added.append(name)
+    try:
+        yield
+    finally:
+        for name in added:
+            del functions.SCALAR_FUNCTIONS[name]
+
+
+def _stored(kusto_type: str, value: object) -> object:
+    """A row's value as the column holds it. A string column is never null in Kusto: a missing
+    value is an empty string (null-values.md: "the string type doesn't support null values";
+    "a missing value produces an empty string"); duckdb-kql would store NULL, on which its
+    string operators answer as Kusto never does."""
+    if value is None:
+        return "" if kusto_type == "string" else None
+    if kusto_type == "dynamic":
+        return json.dumps(value)
+    return value
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -68,9 +130,10 @@ def run_kql(
     """Run ``query`` with duckdb_kql over ``rows`` in ``table``, typed by ``columns``.
 
     ``columns`` maps column name -> Kusto type (see ``xdr_table_columns``); a row's missing
-    columns are NULL. Values of dynamic columns are Python objects, stored as JSON (and
-    come back as JSON text). Returns the result rows as dicts; a translation or execution
-    error raises ``KqlRunError``.
+    columns are NULL, or the empty string in a string column (_stored), and Kusto's
+    ipv4_is_in_range and ipv6_is_in_range are defined (_ip_range_functions). Values of
+    dynamic columns are Python objects, stored as JSON (and come back as JSON text). Returns
+    the result rows as dicts; a translation or execution error raises ``KqlRunError``.
     """
     import duckdb
     import duckdb_kql
@@ -89,20 +152,14 @@ def run_kql(
             placeholders = ", ".join("?" for _ in names)
             con.executemany(
                 f"INSERT INTO {_quote(table)} VALUES ({placeholders})",
-                [
-                    [
-                        json.dumps(row[n])
-                        if columns[n] == "dynamic" and row.get(n) is not None
-                        else row.get(n)
-                        for n in names
-                    ]
-                    for row in rows
-                ],
+                [[_stored(columns[n], row.get(n)) for n in names] for row in rows],
             )
         try:
-            relation = duckdb_kql.query(con, query)
-            out_columns = relation.columns
-            return [dict(zip(out_columns, values, strict=True)) for values in relation.fetchall()]
+            with _ip_range_functions(con):
+                relation = duckdb_kql.query(con, query)
+                out_columns = relation.columns
+                found = relation.fetchall()
+            return [dict(zip(out_columns, values, strict=True)) for values in found]
         except (duckdb_kql.KqlError, duckdb.Error) as exc:
             raise KqlRunError(query, f"{type(exc).__name__}: {exc}") from exc
     finally:

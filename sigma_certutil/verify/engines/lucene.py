@@ -3,8 +3,10 @@
 ``LuceneQueryCheck.java`` (beside this file) is compiled once per process against the Lucene 8
 jars of the Debian package ``liblucene8-java``; each :func:`run_lucene` call runs one ``java``
 process that indexes the documents in memory and runs every query. Field types follow an
-Elasticsearch mapping: ``keyword``, ``long`` and ``lowercase_keyword`` (a keyword with a
-lowercase normalizer).
+Elasticsearch mapping: ``keyword``, ``long``, ``lowercase_keyword`` (a keyword with a
+lowercase normalizer) and ``ip`` (an address; a term is one address or a CIDR range, and
+wildcards and regular expressions are refused, as Elasticsearch's ip type does:
+https://www.elastic.co/guide/en/elasticsearch/reference/current/ip.html).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ if TYPE_CHECKING:
 
 JAVA_SOURCE = Path(__file__).with_name("LuceneQueryCheck.java")
 JAR_DIR = Path("/usr/share/java")
-JARS = ("core", "queryparser", "analyzers-common")
-FIELD_TYPES = frozenset({"keyword", "long", "lowercase_keyword"})
+# misc holds InetAddressPoint, the ip field type.
+JARS = ("core", "queryparser", "analyzers-common", "misc")
+FIELD_TYPES = frozenset({"keyword", "long", "lowercase_keyword", "ip"})
 
 
 class LuceneQueryError(Exception):
@@ -163,8 +166,8 @@ def unavailable() -> str | None:
 
 def index_types(store: Store, docs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The store's field types, and keyword for any other field a document holds
-    (Elasticsearch's dynamic mapping of strings). The harness indexes ip fields as keyword."""
-    types = {name: "keyword" if kind == "ip" else kind for name, kind in store.types()().items()}
+    (Elasticsearch's dynamic mapping of strings)."""
+    types = dict(store.types()().items())
     for doc in docs:
         for name in flatten(doc):
             types.setdefault(name, "keyword")

@@ -4,6 +4,7 @@ event id), and the field types of the index they land in."""
 
 from __future__ import annotations
 
+import ipaddress
 import ntpath
 import re
 from pathlib import Path
@@ -77,6 +78,7 @@ _REMOVED = {
     "User", "Initiated", "SourceIsIpv6", "DestinationIsIpv6", "QueryStatus", "Archived",
     "IsExecutable", "QueryResults", "UtcTime", "Hash", "Hashes", "TargetObject", "Details",
 }  # fmt: skip
+_REMOVED_VALUES = ("", None, "-", "{00000000-0000-0000-0000-000000000000}")
 _HIVES = {
     "HKEY_LOCAL_MACHINE": "HKLM",
     "HKLM": "HKLM",
@@ -89,11 +91,26 @@ _HIVES = {
 }
 
 
+# The ingest converts SourceIp and DestinationIp with `convert: type: ip` (ignore_failure):
+# a value that is not an address gives no field.
+_IP_FIELDS = frozenset({"source.ip", "destination.ip"})
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def to_ecs(case: ShapedEvent) -> dict[str, Any]:
     """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event. Winlogbeat
     reads EventData as text; a number field that is not a whole number of 64 bits is not
     converted, so its ECS field is not written (and the raw field is removed as usual)."""
-    data = {k: str(v) for k, v in case.event.items() if v not in ("", None, "-")}
+    # The ingest's first script removes EventData values that are null, "", "-" or the zero
+    # GUID: removeIf(entry -> [null, "", "-", "{00000000-0000-0000-0000-000000000000}"] ...).
+    data = {k: str(v) for k, v in case.event.items() if v not in _REMOVED_VALUES}
     code = case.event_id
     doc: dict[str, Any] = {}
     _put(doc, "event.code", str(code))
@@ -110,6 +127,8 @@ def to_ecs(case: ShapedEvent) -> dict[str, Any]:
     for name, target, is_long in _RENAMES:
         if name in data:
             value = whole_number(data[name]) if is_long else data[name]
+            if target in _IP_FIELDS and not _is_address(str(value)):
+                value = None  # `convert: type: ip`, ignore_failure: no field
             if value is not None:
                 _put(doc, target, value)
     pe = "file.pe" if code == 7 else "process.pe"
