@@ -25,8 +25,21 @@ from sigma.conditions import (
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
+from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
-from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import (
+    SigmaExpansion,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaString,
+    SpecialChars,
+)
+
+from sigma_certutil.conversion.strings import (
+    ElasticCasedStrings,
+    KustoStrings,
+    SplunkStrings,
+)
 
 __all__ = [
     "CertutilEqlBackend",
@@ -104,6 +117,31 @@ class _LazyRegex(TextQueryBackend):
             ) from None
 
 
+class _ExpansionAsOr(TextQueryBackend):
+    """An expansion's values (windash, base64offset) as one parenthesised OR.
+
+    Defect answered: the Lucene and EQL backends build the OR of an expansion's values and,
+    when it is not an in-list, convert the expansion condition itself as that OR
+    (AttributeError: no 'args'): once the caseless step had made the values regular
+    expressions (Lucene) or the values were cased (EQL), every such rule failed.
+    """
+
+    def convert_condition_field_eq_expansion(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        assert isinstance(cond.value, SigmaExpansion)
+        either = ConditionOR(
+            [ConditionFieldEqualsValueExpression(cond.field, value) for value in cond.value.values],
+            cond.source,
+        )
+        either.parent = cond.parent
+        if self.decide_convert_condition_as_in_expression(either, state):
+            return self.convert_condition_as_in_expression(either, state)
+        converted = self.convert_condition_or(either, state)
+        assert isinstance(converted, str)
+        return str(self.group_expression).format(expr=converted)
+
+
 def _numbers_only(cond: ConditionOR | ConditionAND) -> bool:
     return all(
         isinstance(arg, ConditionFieldEqualsValueExpression) and isinstance(arg.value, SigmaNumber)
@@ -134,7 +172,9 @@ class _NumericInList(TextQueryBackend):
         return super().convert_condition_as_in_expression(cond, state)
 
 
-class CertutilEqlBackend(_NumericInList, EqlBackend, _LazyRegex):
+class CertutilEqlBackend(
+    _NumericInList, ElasticCasedStrings, _ExpansionAsOr, EqlBackend, _LazyRegex
+):
     """EQL with numeric ``in`` lists and the event category the pipeline names.
 
     Defects answered: ``destination.port like~ (80, 135)`` (EqlTypeMismatchError in Elastic's
@@ -144,6 +184,8 @@ class CertutilEqlBackend(_NumericInList, EqlBackend, _LazyRegex):
     """
 
     numeric_in_operator: ClassVar[str] = " in "
+    cased_eq_expression: ClassVar[str] = "{field} == {value}"
+    cased_wildcard_expression: ClassVar[str] = "{field} like {value}"
     # Defect answered: the stock backend escapes '/' in regular expressions, and '\/' is not
     # an EQL string escape (EqlSyntaxError), while '"' is left bare and ends the string.
     re_escape = ('"',)  # type: ignore[assignment]  # EqlBackend's tuple; TextQueryBackend says list
@@ -199,7 +241,7 @@ class CertutilEqlBackend(_NumericInList, EqlBackend, _LazyRegex):
         return f"{category} where {query}"
 
 
-class CertutilKustoBackend(_NumericInList, KustoBackend, _LazyRegex):
+class CertutilKustoBackend(_NumericInList, KustoStrings, KustoBackend, _LazyRegex):
     """KQL with numeric ``in`` lists.
 
     Defect answered: ``RemotePort in~ ("80", "135")`` compares an int column with strings
@@ -225,7 +267,7 @@ class CertutilKustoBackend(_NumericInList, KustoBackend, _LazyRegex):
         return '"' + "".join(parts) + '"'
 
 
-class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
+class CertutilLuceneBackend(ElasticCasedStrings, _ExpansionAsOr, LuceneBackend, _LazyRegex):
     """Lucene query strings whose regular expressions escape Lucene's operator characters.
 
     Defect answered: Elasticsearch's query_string enables every Lucene regular-expression
@@ -244,9 +286,44 @@ class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
         return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))
 
 
-class CertutilSplunkBackend(SplunkBackend, _LazyRegex):
-    """Splunk SPL, with string comparisons as _LazyRegex writes them (the same, faster)."""
+class CertutilSplunkBackend(SplunkStrings, SplunkBackend, _LazyRegex):
+    """Splunk SPL, with the values its search cannot write as regular expressions
+    (SplunkStrings) and the others as _LazyRegex writes them (the same, faster)."""
+
+    # A leading field=value term: quoted (with backslash escapes) or bare.
+    _leading_term: ClassVar[re.Pattern[str]] = re.compile(
+        r'([\w.]+)(?:="(?:\\.|[^"\\])*"|=[^\s")]+)\s*'
+    )
+
+    def finalize_query_default(
+        self, rule: SigmaRule | SigmaCorrelationRule, query: str, index: int, state: ConversionState
+    ) -> str:
+        # Defect answered: with regular expressions under an OR (written as "| rex" and
+        # "| eval"), the stock backend moves the leading field=value terms of the search before
+        # them, even the first operand of an OR: "a OR b c" became "a ... | search OR b c", a
+        # syntax error that also changed the meaning. Splunk reads "a OR b c" as
+        # "(a OR b) AND c" (NOT, then OR, then AND), so only terms not followed by OR move.
+        fields = state.processing_state.get("deferred_or_condition_fields")
+        marker = "\n| search "
+        if fields and marker in query and not (isinstance(rule, SigmaRule) and rule.fields):
+            deferred, _, search = query.partition(marker)
+            moved, position = [], 0
+            while (term := self._leading_term.match(search, position)) and (
+                term.group(1) not in fields and not search[term.end() :].startswith("OR ")
+            ):
+                moved.append(term.group().strip())
+                position = term.end()
+            if moved:
+                return " ".join(moved) + deferred + marker + search[position:]
+            return query
+        return str(super().finalize_query_default(rule, query, index, state))
 
 
-class CertutilEsqlBackend(ESQLBackend, _LazyRegex):
-    """ES|QL, with string comparisons as _LazyRegex writes them (the same, faster)."""
+class CertutilEsqlBackend(ElasticCasedStrings, ESQLBackend, _LazyRegex):
+    """ES|QL, with cased values in its case-sensitive operators (ElasticCasedStrings) and the
+    others as _LazyRegex writes them (the same, faster)."""
+
+    cased_eq_expression: ClassVar[str] = "{field}=={value}"
+    cased_wildcard_expression: ClassVar[str] = "{field} like {value}"
+    cased_startswith_expression: ClassVar[str | None] = "starts_with({field}, {value})"
+    cased_endswith_expression: ClassVar[str | None] = "ends_with({field}, {value})"

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from sigma.exceptions import SigmaConfigurationError, SigmaTransformationError
+from sigma.processing.conditions.values import MatchStringCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations.base import (
     StringValueTransformation,
@@ -14,6 +15,8 @@ from sigma.processing.transformations.base import (
 )
 from sigma.processing.transformations.values import RegexTransformation
 from sigma.types import (
+    SigmaCasedString,
+    SigmaExpansion,
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
     SigmaString,
@@ -143,8 +146,18 @@ class CaselessBrackets(StringValueTransformation):
         init=False, compare=False, default_factory=lambda: _CharacterForms()
     )
 
+    def apply_value(self, field: str | None, val: SigmaType) -> SigmaType | None:
+        # pySigma's string steps skip the values an expansion modifier (windash,
+        # base64offset) groups, which then stayed case-sensitive in Lucene and ES|QL.
+        if isinstance(val, SigmaExpansion):
+            values = [self.apply_value(field, inner) or inner for inner in val.values]
+            return SigmaExpansion([v for v in values if isinstance(v, SigmaType)])
+        changed = super().apply_value(field, val)
+        return changed if isinstance(changed, SigmaType) else None
+
     def apply_string_value(self, field: str | None, val: SigmaString) -> SigmaType | None:
-        if val == "":
+        # A |cased value is matched with case: the backend writes it as an exact term.
+        if val == "" or isinstance(val, SigmaCasedString):
             return val
         parts: list[str] = []
         for part in val.s:
@@ -161,14 +174,34 @@ class CaselessBrackets(StringValueTransformation):
         return _CaselessPattern("".join(parts))
 
 
+@dataclass
+class _MatchStringInExpansions(MatchStringCondition):
+    """pySigma's ``match_string`` condition, looking also into the values an expansion
+    modifier groups (pySigma reads a SigmaExpansion as no string at all)."""
+
+    def match_value(self, value: SigmaType) -> bool:
+        if isinstance(value, SigmaExpansion):
+            return any(self.match_value(inner) for inner in value.values)
+        return bool(super().match_value(value))
+
+
 def without_recompiles(pipeline: ProcessingPipeline) -> ProcessingPipeline:
     """The pipeline with each ``regex`` step of method ``ignore_case_brackets`` done by
-    CaselessBrackets: same queries, no compile per value."""
+    CaselessBrackets (same queries, no compile per value; windash and base64offset values
+    too), its ``match_string`` conditions looking into expansions."""
     for item in pipeline.items:
         step = item.transformation
         if type(step) is RegexTransformation and step.method == "ignore_case_brackets":
             item.transformation = CaselessBrackets()
             item.transformation.set_processing_item(item)
+            conditions = item.detection_item_conditions
+            keys = conditions.keys() if isinstance(conditions, dict) else range(len(conditions))
+            for key in keys:
+                condition = conditions[key]  # type: ignore[index]
+                if type(condition) is MatchStringCondition:
+                    conditions[key] = _MatchStringInExpansions(  # type: ignore[index]
+                        cond=condition.cond, pattern=condition.pattern, negate=condition.negate
+                    )
     return pipeline
 
 

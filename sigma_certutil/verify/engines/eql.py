@@ -1,8 +1,9 @@
 """Elastic's EQL engine (PyPI ``eql``): parse in Elasticsearch syntax against an ECS schema,
 then run the query over ECS documents.
 
-The engine compares every string case-insensitively; Elasticsearch's ``==`` is exact, so a
-match here proves types, fields and values, while case rests on ``:`` and ``like~``.
+The Python engine compares every string case-insensitively; the queries are parsed and run
+with Elasticsearch's case rules instead (``elastic_case``: ``==``, ``!=``, ``in``, ``like`` and
+``regex`` keep case, ``:``, ``in~``, ``like~`` and ``regex~`` do not).
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
 
 
 def parse_eql(query: str, schema: eql.Schema) -> Any:
-    """Parse and type-check; raises eql.EqlError subclasses on a bad query."""
+    """Parse and type-check; raises eql.EqlError subclasses on a bad query. The case-sensitive
+    comparisons are marked for the engine (elastic_case)."""
     import eql
 
+    from sigma_certutil.verify.engines.elastic_case import parse_case_aware
+
     with schema, eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
-        return eql.parse_query(query)
+        return parse_case_aware(query)
 
 
 def _event_type(doc: dict[str, Any], wanted: str) -> str:
@@ -72,7 +76,9 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
     wanted = query.split(" ", 1)[0]
     import eql
 
-    engine = eql.PythonEngine()
+    from sigma_certutil.verify.engines.elastic_case import CaseAwareEngine
+
+    engine = CaseAwareEngine()
     engine.add_query(ast)
     hits: list[int] = []
     engine.add_output_hook(lambda output: hits.extend(e.data["_index"] for e in output.events))
