@@ -79,8 +79,9 @@ class Target:
         return self.store.summary
 
 
-# Every target reads Sysmon: pySigma's Sysmon step, the strict field check, Sysmon sources only.
-_SYSMON = ("pysigma_sysmon", "sysmon_rule", "sysmon")
+# Every target reads Sysmon: pySigma's Sysmon step, the Sigma modifiers pySigma leaves short,
+# the strict field check, Sysmon sources only.
+_SYSMON = ("pysigma_sysmon", "sigma_language", "sysmon_rule", "sysmon")
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
 _ECS = (*_SYSMON, "ecs_registry_data", "ecs_user", "ecs", "ecs_index", "elastic_regex")
 _ELASTIC = "pysigma-backend-elasticsearch"

@@ -36,6 +36,12 @@ def _matches(condition: str) -> set[str]:
         ('a like ("Foo", "x*")', {"Foo", "xFoo"}),
         ('a regex "F.*"', {"Foo", "FOO bar"}),
         ('a regex~ "f.*"', {"Foo", "foo", "FOO bar"}),
+        # Wildcards: '?' is exactly one character; patterns match the whole value.
+        ('a : "f?o"', {"Foo", "foo"}),
+        ('a like "?Foo"', {"xFoo"}),
+        ('a : "fo"', set()),
+        ('a regex "Fo"', set()),
+        ('a regex~ ".*foo"', {"Foo", "foo", "xFoo"}),
         # in / in~.
         ('a in ("Foo", "FOO bar")', {"Foo", "FOO bar"}),
         ('a in~ ("foo")', {"Foo", "foo"}),

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
 from sigma.backends.elasticsearch.elasticsearch_esql import ESQLBackend
 from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
 from sigma.backends.kusto.kusto import KustoBackend
-from sigma.backends.splunk.splunk import SplunkBackend
+from sigma.backends.splunk.splunk import SplunkBackend, SplunkDeferredFieldRefExpression
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
@@ -29,6 +29,7 @@ from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 from sigma.types import (
     SigmaExpansion,
+    SigmaFieldReference,
     SigmaNumber,
     SigmaRegularExpression,
     SigmaString,
@@ -37,8 +38,13 @@ from sigma.types import (
 
 from sigma_certutil.conversion.strings import (
     ElasticCasedStrings,
+    EsqlFieldRefs,
+    KustoFieldRefs,
     KustoStrings,
+    NoFieldRefs,
     SplunkStrings,
+    fieldref_kind,
+    is_cased,
 )
 
 __all__ = [
@@ -172,8 +178,8 @@ class _NumericInList(TextQueryBackend):
         return super().convert_condition_as_in_expression(cond, state)
 
 
-class CertutilEqlBackend(
-    _NumericInList, ElasticCasedStrings, _ExpansionAsOr, EqlBackend, _LazyRegex
+class CertutilEqlBackend(  # type: ignore[misc]  # NoFieldRefs replaces its field_eq_field
+    _NumericInList, ElasticCasedStrings, NoFieldRefs, _ExpansionAsOr, EqlBackend, _LazyRegex
 ):
     """EQL with numeric ``in`` lists and the event category the pipeline names.
 
@@ -184,11 +190,27 @@ class CertutilEqlBackend(
     """
 
     numeric_in_operator: ClassVar[str] = " in "
+    # Defect answered: the stock backend writes |re as regex~, which ignores case; Sigma's |re
+    # is case-sensitive unless |i, which ElasticRegexSemantics writes as [aA] classes.
+    re_expression: ClassVar[str] = '{field} regex "{regex}"'
     cased_eq_expression: ClassVar[str] = "{field} == {value}"
     cased_wildcard_expression: ClassVar[str] = "{field} like {value}"
+    no_fieldref_reason: ClassVar[str] = (
+        "EQL cannot compare a field to another field (https://www.elastic.co/guide/en/"
+        "elasticsearch/reference/current/eql-syntax.html, limitations for comparisons)"
+    )
     # Defect answered: the stock backend escapes '/' in regular expressions, and '\/' is not
     # an EQL string escape (EqlSyntaxError), while '"' is left bare and ends the string.
     re_escape = ('"',)  # type: ignore[assignment]  # EqlBackend's tuple; TextQueryBackend says list
+
+    def convert_value_re(
+        self, r: SigmaRegularExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # The Lucene form of \s and '.' holds control characters, which an EQL string must
+        # escape (EQL syntax reference, "Escape characters in a string": \n, \r, \t, \u{XX}).
+        converted = super().convert_value_re(r, state)
+        assert isinstance(converted, str)
+        return converted.translate(_EQL_CONTROLS)
 
     def convert_condition_field_eq_val_num(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
@@ -218,14 +240,21 @@ class CertutilEqlBackend(
     ) -> str | DeferredQueryExpression:
         # Defect answered: a literal '*' or '?' (Sigma '\*') was written as "\*", which is not
         # an EQL string escape (EqlSyntaxError); EQL wildcard patterns cannot escape them, so
-        # such a value is matched with an equivalent regular expression (regex~ ignores case
-        # like ':').
+        # such a value is matched with an equivalent regular expression: regex~, which ignores
+        # case like ':' (regex, case-sensitive, for a cased value).
         if self._has_literal_wildcard(cond.value):
             assert isinstance(cond.value, SigmaString)
-            as_regex = ConditionFieldEqualsValueExpression(cond.field, cond.value.to_regex())
-            as_regex.parent = cond.parent
-            return self.convert_condition_field_eq_val_re(as_regex, state)
+            operator = "regex" if is_cased(cond.value) else "regex~"
+            pattern = self.convert_value_re(cond.value.to_regex(), state)
+            return f'{self.escape_and_quote_field(cond.field)} {operator} "{pattern}"'
         return super().convert_condition_field_eq_val_str(cond, state)
+
+    def convert_condition_field_eq_val_str_case_sensitive(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        if self._has_literal_wildcard(cond.value):
+            return self.convert_condition_field_eq_val_str(cond, state)
+        return super().convert_condition_field_eq_val_str_case_sensitive(cond, state)
 
     def convert_condition_val_str(
         self, cond: ConditionValueExpression, state: ConversionState
@@ -241,7 +270,7 @@ class CertutilEqlBackend(
         return f"{category} where {query}"
 
 
-class CertutilKustoBackend(_NumericInList, KustoStrings, KustoBackend, _LazyRegex):
+class CertutilKustoBackend(_NumericInList, KustoStrings, KustoFieldRefs, KustoBackend, _LazyRegex):
     """KQL with numeric ``in`` lists.
 
     Defect answered: ``RemotePort in~ ("80", "135")`` compares an int column with strings
@@ -267,7 +296,9 @@ class CertutilKustoBackend(_NumericInList, KustoStrings, KustoBackend, _LazyRege
         return '"' + "".join(parts) + '"'
 
 
-class CertutilLuceneBackend(ElasticCasedStrings, _ExpansionAsOr, LuceneBackend, _LazyRegex):
+class CertutilLuceneBackend(  # type: ignore[misc]  # NoFieldRefs replaces its field_eq_field
+    ElasticCasedStrings, NoFieldRefs, _ExpansionAsOr, LuceneBackend, _LazyRegex
+):
     """Lucene query strings whose regular expressions escape Lucene's operator characters.
 
     Defect answered: Elasticsearch's query_string enables every Lucene regular-expression
@@ -278,12 +309,47 @@ class CertutilLuceneBackend(ElasticCasedStrings, _ExpansionAsOr, LuceneBackend, 
 
     lucene_regex_reserved: ClassVar[str] = '/"<>#@&~'
 
+    def convert_condition_val_re(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        raise NotImplementedError(
+            "a keyword without a field: Lucene would need the caseless pattern on every field, "
+            "which the numeric and ip fields of ECS reject"
+        )
+
+    no_fieldref_reason: ClassVar[str] = (
+        "a Lucene query compares a field with values only, never with another field "
+        "(https://www.elastic.co/guide/en/elasticsearch/reference/current/"
+        "query-dsl-query-string-query.html#query-string-syntax)"
+    )
+
     def convert_value_re(
         self, r: SigmaRegularExpression, state: ConversionState
     ) -> str | DeferredQueryExpression:
         # An escape pair is kept as it is; a reserved character alone gets a backslash.
         reserved = re.compile(rf"(\\.)|([{re.escape(self.lucene_regex_reserved)}])", re.DOTALL)
         return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))
+
+
+class _LowerFieldRef(SplunkDeferredFieldRefExpression):
+    """A "| where" comparing two fields without case."""
+
+    template = "where {op}lower('{field}')=lower('{value}')"
+
+
+class _LowerFieldRefPrefix(SplunkDeferredFieldRefExpression):
+    template = "where {op}substr(lower('{field}'), 1, len('{value}'))=lower('{value}')"
+
+
+class _LowerFieldRefSuffix(SplunkDeferredFieldRefExpression):
+    template = "where {op}substr(lower('{field}'), -len('{value}'))=lower('{value}')"
+
+
+_LOWER_FIELD_REFS: dict[str, type[SplunkDeferredFieldRefExpression]] = {
+    "eq": _LowerFieldRef,
+    "startswith": _LowerFieldRefPrefix,
+    "endswith": _LowerFieldRefSuffix,
+}
 
 
 class CertutilSplunkBackend(SplunkStrings, SplunkBackend, _LazyRegex):
@@ -294,6 +360,29 @@ class CertutilSplunkBackend(SplunkStrings, SplunkBackend, _LazyRegex):
     _leading_term: ClassVar[re.Pattern[str]] = re.compile(
         r'([\w.]+)(?:="(?:\\.|[^"\\])*"|=[^\s")]+)\s*'
     )
+
+    def convert_condition_field_eq_field(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> SplunkDeferredFieldRefExpression:
+        # Defect answered: the stock backend compares 'a'='b' in "| where", where eval compares
+        # strings with case (https://help.splunk.com/splunk-enterprise/spl-search-reference/
+        # 9.4/search-commands/where), and refuses the string modifiers; Sigma compares without
+        # case. Both sides are lowercased; startswith and endswith compare substr() of the
+        # length of the other field (eval functions: substr, len, lower). contains is refused:
+        # eval's substring tests take a pattern (like, match), which would read the other
+        # field's % and _ (or regular-expression characters) as wildcards.
+        assert isinstance(cond.value, SigmaFieldReference)
+        kind = fieldref_kind(cond.value)
+        if kind == "contains":
+            raise NotImplementedError(
+                "|fieldref|contains: Splunk's eval finds a part of a value only with a pattern "
+                "(like, match), which would read the other field's value as wildcards"
+            )
+        if cond.parent_condition_chain_contains(ConditionOR):
+            raise NotImplementedError("|fieldref under an OR: the Splunk backend cannot write it")
+        deferred = _LOWER_FIELD_REFS[kind](state, cond.field, cond.value.field)
+        done = deferred.postprocess(None, cond)  # type: ignore[arg-type]
+        return cast("SplunkDeferredFieldRefExpression", done)
 
     def finalize_query_default(
         self, rule: SigmaRule | SigmaCorrelationRule, query: str, index: int, state: ConversionState
@@ -319,9 +408,28 @@ class CertutilSplunkBackend(SplunkStrings, SplunkBackend, _LazyRegex):
         return str(super().finalize_query_default(rule, query, index, state))
 
 
-class CertutilEsqlBackend(ElasticCasedStrings, ESQLBackend, _LazyRegex):
+_EQL_CONTROLS = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+# ES|QL strings escape \n, \r and \t; other characters stand for themselves (Elasticsearch's
+# ES|QL grammar, EsqlBaseLexer.g4: ESCAPE_SEQUENCE and UNESCAPED_CHARS).
+_ESQL_CONTROLS = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+class CertutilEsqlBackend(ElasticCasedStrings, EsqlFieldRefs, ESQLBackend, _LazyRegex):
     """ES|QL, with cased values in its case-sensitive operators (ElasticCasedStrings) and the
     others as _LazyRegex writes them (the same, faster)."""
+
+    def convert_condition_val_re(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        raise NotImplementedError("a keyword without a field: ES|QL compares named fields only")
+
+    def convert_value_re(
+        self, r: SigmaRegularExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # The Lucene form of \s and '.' holds control characters: escaped for ES|QL strings.
+        converted = super().convert_value_re(r, state)
+        assert isinstance(converted, str)
+        return converted.translate(_ESQL_CONTROLS)
 
     cased_eq_expression: ClassVar[str] = "{field}=={value}"
     cased_wildcard_expression: ClassVar[str] = "{field} like {value}"

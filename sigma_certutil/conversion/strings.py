@@ -24,6 +24,7 @@ from sigma.conversion.state import ConversionState
 from sigma.types import (
     SigmaCasedString,
     SigmaExpansion,
+    SigmaFieldReference,
     SigmaNumber,
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
@@ -101,12 +102,55 @@ class SplunkStrings(TextQueryBackend):
             is_cased(value) or has_single_wildcard(value) or has_literal_star(value)
         )
 
+    def _one_alternation(self, cond: ConditionOR | ConditionAND) -> bool:
+        """An OR of string values of one field, some needing a regular expression, all of one
+        case rule: one alternation (several "| regex" lines would AND them)."""
+        values = _values(cond)
+        fields = {getattr(arg, "field", None) for arg in cond.args}
+        return (
+            isinstance(cond, ConditionOR)
+            and len(fields) == 1
+            and None not in fields
+            and all(isinstance(v, SigmaString) for v in values)
+            and len({is_cased(v) for v in values}) == 1
+            and any(self._needs_regex(v) for v in values)
+        )
+
+    def _alternation(
+        self, cond: ConditionFieldEqualsValueExpression, values: list[SigmaString]
+    ) -> ConditionFieldEqualsValueExpression:
+        bodies = [
+            str(anchored_pattern(value, ignore_case=False, end="").regexp)[1:] for value in values
+        ]
+        pattern = SigmaRegularExpression(f"^(?:{'|'.join(bodies)})$(?!\\n)")
+        pattern.flags = {SigmaRegularExpressionFlag.DOTALL}
+        if not is_cased(values[0]):
+            pattern.flags.add(SigmaRegularExpressionFlag.IGNORECASE)
+        return _as_regex(cond, pattern)
+
     def decide_convert_condition_as_in_expression(
         self, cond: ConditionOR | ConditionAND, state: ConversionState
     ) -> bool:
+        if self._one_alternation(cond):
+            return True
         if any(self._needs_regex(value) for value in _values(cond)):
             return False
         return bool(super().decide_convert_condition_as_in_expression(cond, state))
+
+    def convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        if self._one_alternation(cond):
+            first = cond.args[0]
+            assert isinstance(first, ConditionFieldEqualsValueExpression)
+            as_one = ConditionFieldEqualsValueExpression(first.field, first.value)
+            as_one.parent = cond.parent
+            strings = [v for v in _values(cond) if isinstance(v, SigmaString)]
+            return self.convert_condition_field_eq_val_re(self._alternation(as_one, strings), state)
+        converted: str | DeferredQueryExpression = super().convert_condition_as_in_expression(
+            cond, state
+        )
+        return converted
 
     def convert_condition_field_eq_val_str(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
@@ -133,19 +177,10 @@ class SplunkStrings(TextQueryBackend):
                 cond, state
             )
             return converted
-        cased = {is_cased(value) for value in values}
-        if len(cased) != 1:
+        if len({is_cased(value) for value in values}) != 1:
             raise NotImplementedError("an expansion of cased and uncased values")
-        bodies = [
-            str(anchored_pattern(value, ignore_case=False, end="").regexp)[1:]
-            for value in values
-            if isinstance(value, SigmaString)
-        ]
-        pattern = SigmaRegularExpression(f"^(?:{'|'.join(bodies)})$(?!\\n)")
-        pattern.flags = {SigmaRegularExpressionFlag.DOTALL}
-        if cased == {False}:
-            pattern.flags.add(SigmaRegularExpressionFlag.IGNORECASE)
-        return self.convert_condition_field_eq_val_re(_as_regex(cond, pattern), state)
+        strings = [value for value in values if isinstance(value, SigmaString)]
+        return self.convert_condition_field_eq_val_re(self._alternation(cond, strings), state)
 
     def convert_condition_field_eq_val_str_case_sensitive(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
@@ -305,3 +340,57 @@ def literal_wildcards(value: object) -> bool:
     return isinstance(value, SigmaString) and any(
         isinstance(part, str) and re.search(r"[*?]", part) for part in value.s
     )
+
+
+_FIELDREF_OPERATORS = {
+    (False, False): "eq",
+    (True, False): "startswith",
+    (False, True): "endswith",
+    (True, True): "contains",
+}
+
+
+def fieldref_kind(value: SigmaFieldReference) -> str:
+    """What a |fieldref compares: eq, startswith, endswith or contains."""
+    return _FIELDREF_OPERATORS[(value.starts_with, value.ends_with)]
+
+
+class KustoFieldRefs(TextQueryBackend):
+    """|fieldref in Kusto: the string operators take a column on either side, ignoring case
+    (https://learn.microsoft.com/en-us/kusto/query/datatypes-string-operators). Defect
+    answered: the stock backend refuses every field reference."""
+
+    field_equals_field_expression: ClassVar[str | None] = "{field1} =~ {field2}"
+    field_equals_field_startswith_expression: ClassVar[str | None] = "{field1} startswith {field2}"
+    field_equals_field_endswith_expression: ClassVar[str | None] = "{field1} endswith {field2}"
+    field_equals_field_contains_expression: ClassVar[str | None] = "{field1} contains {field2}"
+
+
+class EsqlFieldRefs(TextQueryBackend):
+    """|fieldref in ES|QL: both sides lowercased (TO_LOWER), since ``==``, ``starts_with``,
+    ``ends_with`` and ``LOCATE`` compare with case
+    (https://www.elastic.co/guide/en/elasticsearch/reference/current/esql-functions-operators.html).
+    Defect answered: the stock backend compares ``a==b`` with case and refuses the string
+    modifiers."""
+
+    field_equals_field_expression: ClassVar[str] = "TO_LOWER({field1})==TO_LOWER({field2})"
+    field_equals_field_startswith_expression: ClassVar[str] = (
+        "starts_with(TO_LOWER({field1}), TO_LOWER({field2}))"
+    )
+    field_equals_field_endswith_expression: ClassVar[str] = (
+        "ends_with(TO_LOWER({field1}), TO_LOWER({field2}))"
+    )
+    field_equals_field_contains_expression: ClassVar[str] = (
+        "LOCATE(TO_LOWER({field1}), TO_LOWER({field2})) > 0"
+    )
+
+
+class NoFieldRefs(TextQueryBackend):
+    """|fieldref where the language cannot compare two fields: refused, saying why."""
+
+    no_fieldref_reason: ClassVar[str] = ""
+
+    def convert_condition_field_eq_field(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        raise NotImplementedError(f"|fieldref: {self.no_fieldref_reason}")

@@ -25,16 +25,22 @@ from sigma.types import (
 )
 
 # Lucene's regular expressions read "\t" as a plain "t" and have no escape for control
-# characters, so \s becomes a space: tabs and line breaks, rare in Windows command lines and
-# paths, are the one difference.
-_SHORTHANDS = {"d": "0-9", "s": " ", "w": "A-Za-z0-9_"}
+# characters (https://www.elastic.co/guide/en/elasticsearch/reference/current/regexp-syntax.html:
+# "\" escapes the next character, whatever it is), so \s is PCRE's white space written out as
+# the characters themselves: space, and tab to carriage return (tab, line feed, vertical tab,
+# form feed, carriage return) as a range; the backends escape the control characters as their
+# string syntax needs.
+_SPACE = " \t-\r"
+_SHORTHANDS = {"d": "0-9", "s": _SPACE, "w": "A-Za-z0-9_"}
+# PCRE's '.' is any character but a line feed unless s (dotall); Lucene's is any character.
+_NOT_LINE_FEED = "[^\n]"
 
 
 def _fold(char: str) -> str:
     return f"{char.lower()}{char.upper()}" if char.isalpha() else char
 
 
-def _lucene_regex(pattern: str, ignore_case: bool = False) -> str:
+def _lucene_regex(pattern: str, ignore_case: bool = False, dotall: bool = False) -> str:
     """A Sigma (search, PCRE-like) regular expression as an anchored Lucene one. Lucene has no
     case-insensitive flag: with ``ignore_case`` (or a leading ``(?i)``) every letter becomes
     both of its cases."""
@@ -45,6 +51,7 @@ def _lucene_regex(pattern: str, ignore_case: bool = False) -> str:
                 f"regular expression '{pattern}': flags ({flags.group(1)}) Lucene cannot express"
             )
         ignore_case = ignore_case or "i" in flags.group(1)
+        dotall = dotall or "s" in flags.group(1)
         pattern = pattern[flags.end() :]
     out: list[str] = []
     in_class = False
@@ -74,6 +81,8 @@ def _lucene_regex(pattern: str, ignore_case: bool = False) -> str:
         elif char == "]" and in_class:
             in_class = False
             out.append(char)
+        elif char == "." and not in_class and not dotall:
+            out.append(_NOT_LINE_FEED)
         elif ignore_case and char.isalpha():
             ranged = in_class and pattern[i + 1 : i + 2] == "-" and pattern[i + 2 : i + 3].isalpha()
             if ranged:  # a-z: both ranges
@@ -88,8 +97,29 @@ def _lucene_regex(pattern: str, ignore_case: bool = False) -> str:
     body = "".join(out)
     start = body[1:] if body.startswith("^") else ".*" + body
     if start.endswith("$") and not start.endswith("\\$"):
-        return start[:-1]
+        # PCRE's '$' is the end, or before a line feed that ends the value.
+        return start[:-1] + "(\n)?"
     return start + ".*"
+
+
+def _has_anchor(pattern: str) -> bool:
+    """A ^ or $ outside a character class and not escaped."""
+    in_class, i = False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            continue
+        if char == "]" and in_class:
+            in_class = False
+        elif char in "^$" and not in_class:
+            return True
+        i += 1
+    return False
 
 
 @dataclass
@@ -106,9 +136,20 @@ class ElasticRegexSemantics(ValueTransformation):
     def apply_value(  # type: ignore[override]
         self, field: str, val: SigmaRegularExpression
     ) -> SigmaRegularExpression:
+        if SigmaRegularExpressionFlag.MULTILINE in val.flags and _has_anchor(str(val.regexp)):
+            # Lucene's regular expressions match the whole value and have no anchors, so a
+            # line start or end inside it cannot be written (Elasticsearch's regexp syntax:
+            # https://www.elastic.co/guide/en/elasticsearch/reference/current/regexp-syntax.html).
+            raise SigmaTransformationError(
+                "|re|m: Lucene regular expressions (Lucene, EQL, ES|QL) have no line anchors, "
+                "so ^ and $ at line starts and ends cannot be expressed"
+            )
         ignore_case = SigmaRegularExpressionFlag.IGNORECASE in val.flags
-        converted = SigmaRegularExpression(_lucene_regex(str(val.regexp), ignore_case))
-        converted.flags = val.flags - {SigmaRegularExpressionFlag.IGNORECASE}
+        dotall = SigmaRegularExpressionFlag.DOTALL in val.flags
+        converted = SigmaRegularExpression(_lucene_regex(str(val.regexp), ignore_case, dotall))
+        # Lucene has no flags: i is done above, m only moves anchors (none here), and s is
+        # Lucene's own reading of '.' (any character, line breaks included).
+        converted.flags = set()
         return converted
 
 

@@ -87,7 +87,22 @@ def _backend() -> type[Backend]:
         """A comparison with an absent field (NULL) is NULL, and NOT NULL is NULL again, which
         would not match; in Sigma, a selection that does not match an event makes ``not
         selection`` match it. So NOT reads NULL as false first (AND and OR already give the
-        same as with false, once WHERE reads NULL as false)."""
+        same as with false, once WHERE reads NULL as false).
+
+        |fieldref with startswith, endswith or contains: the stock backend writes
+        ``a LIKE b || '%' ESCAPE '\\'``, which reads the other field's value as a pattern (a
+        Windows path's backslashes escape the next letter, ``%`` and ``_`` are wildcards);
+        compared here as text: the prefix, suffix or part of the same length (``=`` and instr
+        on lowercased text, SQLite's core functions substr, length, instr, lower)."""
+
+        field_equals_field_startswith_expression = (
+            "substr(lower({field1}), 1, length({field2})) = lower({field2})"
+        )
+        field_equals_field_endswith_expression = (
+            "(length({field1}) >= length({field2})"
+            " AND substr(lower({field1}), -length({field2})) = lower({field2}))"
+        )
+        field_equals_field_contains_expression = "instr(lower({field1}), lower({field2})) > 0"
 
         def convert_condition_not(
             self, cond: ConditionNOT, state: ConversionState

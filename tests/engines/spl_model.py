@@ -6,7 +6,9 @@ case-insensitively (field-value matching in Splunk is case-insensitive); ``field
 ``field<n`` and the other comparisons on numbers; ``NOT``, ``OR``, implicit and explicit
 ``AND`` and parentheses, with Splunk's precedence (NOT, then OR, then AND). Inside quotes a
 backslash escapes the next character. After the base search, ``| regex field="..."`` (a
-case-sensitive PCRE search, modelled with Python's re) is the one command modelled.
+case-sensitive PCRE search, modelled with Python's re) and the three ``| where`` comparisons
+of two fields the backend writes for |fieldref (eval's lower, substr and len: an absent
+field makes the comparison null, which where drops) are the commands modelled.
 """
 
 from __future__ import annotations
@@ -157,9 +159,45 @@ def _regex_filter(command: str) -> Predicate:
     return keep
 
 
+_WHERE_FIELDS = re.compile(
+    r"^\s*where\s+(?P<not>NOT\s*)?(?:lower\('(?P<a>\w+)'\)"
+    r"|substr\(lower\('(?P<p>\w+)'\), 1, len\('(?P<pl>\w+)'\)\)"
+    r"|substr\(lower\('(?P<s>\w+)'\), -len\('(?P<sl>\w+)'\)\))"
+    r"=lower\('(?P<b>\w+)'\)\s*$"
+)
+
+
+def _where_filter(command: str) -> Predicate | None:
+    found = _WHERE_FIELDS.match(command)
+    if not found:
+        return None
+    other, negated = found["b"], bool(found["not"])
+
+    def keep(event: Event) -> bool:
+        right = event.get(other)
+        left = event.get(found["a"] or found["p"] or found["s"])
+        if left is None or right is None:
+            return False  # null: where keeps no event, negated or not
+        if found["a"]:
+            same = left.lower() == right.lower()
+        elif found["p"]:
+            same = left.lower()[: len(right)] == right.lower()
+        else:
+            same = (
+                len(left) >= len(right) and left.lower()[len(left) - len(right) :] == right.lower()
+            )
+        return same != negated
+
+    return keep
+
+
+def _command(command: str) -> Predicate:
+    return _where_filter(command) or _regex_filter(command)
+
+
 def spl_search(query: str, events: list[Event]) -> set[int]:
     """Indices of the events a base search, optionally followed by ``| regex`` commands,
     keeps. (A ``|`` inside a quoted value does not start a command.)"""
     base, *commands = re.split(r'\|(?=(?:[^"\\]|\\.|"(?:\\.|[^"\\])*")*$)', query)
-    predicates = [_Parser(base).parse(), *(_regex_filter(c) for c in commands)]
+    predicates = [_Parser(base).parse(), *(_command(c) for c in commands)]
     return {i for i, event in enumerate(events) if all(p(event) for p in predicates)}

@@ -9,11 +9,18 @@ elasticsearch ``docs/reference/eql/syntax.asciidoc``): ``==`` and ``!=`` are cas
 ``:`` is case-insensitive; ``like`` and ``regex`` are case-sensitive and ``like~`` and
 ``regex~`` are not; ``in`` is case-sensitive and ``in~`` is not. The parser here marks the
 case-sensitive ones as it reads them, and the engine evaluates only those with case.
+
+Patterns, from the same page: the ``*`` wildcard matches zero or more characters and ``?``
+exactly one (the Python engine reads ``?`` as itself); ``regex`` takes Elasticsearch's regular
+expression syntax (https://www.elastic.co/guide/en/elasticsearch/reference/current/regexp-syntax.html),
+which matches the whole value, with ``.`` any character, line breaks included (the Python
+engine matched a prefix). Both are evaluated so here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -94,6 +101,33 @@ class CaseAwareEngine(PythonEngine):  # type: ignore[misc]
                 return callback(scope)
 
         return evaluate
+
+    def _pattern_callback(self, arguments: list[Any], regexes: list[str]) -> Callable[[Any], Any]:
+        flags = re.DOTALL | (re.IGNORECASE if eql.utils.CASE_INSENSITIVE else 0)
+        compiled = re.compile("|".join(f"(?:{r})" for r in regexes), flags)
+        get_value = self.convert(arguments[0])
+
+        def callback(scope: Any) -> Any:
+            value = get_value(scope)
+            if not isinstance(value, str):
+                return None
+            return compiled.fullmatch(value) is not None
+
+        return callback
+
+    def _function_wildcard(self, arguments: list[Any]) -> Callable[[Any], Any]:
+        """``:``, ``like``, ``like~``: ``*`` any run of characters, ``?`` exactly one."""
+        regexes = []
+        for literal in arguments[1:]:
+            parts = re.split(r"([*?])", literal.value)
+            regexes.append(
+                "".join({"*": ".*", "?": "."}.get(part, re.escape(part)) for part in parts)
+            )
+        return self._pattern_callback(arguments, regexes)
+
+    def _function_match(self, arguments: list[Any]) -> Callable[[Any], Any]:
+        """``regex``, ``regex~``: the whole value."""
+        return self._pattern_callback(arguments, [literal.value for literal in arguments[1:]])
 
     def _convert_cased_comparison(self, node: CasedComparison) -> Callable[[Any], Any]:
         return self._cased(lambda: self._convert_comparison(node))
