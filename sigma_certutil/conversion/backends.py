@@ -431,6 +431,19 @@ class CertutilEsqlBackend(ElasticCasedStrings, EsqlFieldRefs, ESQLBackend, _Lazy
         assert isinstance(converted, str)
         return converted.translate(_ESQL_CONTROLS)
 
+    def cased_pattern(self, value: SigmaString, state: ConversionState) -> str:
+        # LIKE's own escape is a backslash before *, ? or a backslash, and the ES|QL string
+        # doubles each backslash (ES|QL operators, LIKE: "To match the exact characters * and
+        # ., escape them with \\"); the stock form "\*" is an invalid string escape.
+        pattern = []
+        for part in value.s:
+            if isinstance(part, str):
+                pattern.append(re.sub(r"([\\*?])", r"\\\1", part))
+            else:
+                pattern.append("*" if part == SpecialChars.WILDCARD_MULTI else "?")
+        text = "".join(pattern).replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{text}"'
+
     cased_eq_expression: ClassVar[str] = "{field}=={value}"
     cased_wildcard_expression: ClassVar[str] = "{field} like {value}"
     cased_startswith_expression: ClassVar[str | None] = "starts_with({field}, {value})"

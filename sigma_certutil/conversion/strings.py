@@ -329,10 +329,16 @@ class ElasticCasedStrings(TextQueryBackend):
             and not value[1:].contains_special()
         ):
             template, operand = self.cased_endswith_expression, value[1:]
-        return template.format(
-            field=self.escape_and_quote_field(cond.field),
-            value=self.convert_value_str(operand, state),
+        written = (
+            self.cased_pattern(operand, state)
+            if template == self.cased_wildcard_expression
+            else self.convert_value_str(operand, state)
         )
+        return template.format(field=self.escape_and_quote_field(cond.field), value=written)
+
+    def cased_pattern(self, value: SigmaString, state: ConversionState) -> str:
+        """A cased wildcard pattern as the wildcard template takes it."""
+        return str(self.convert_value_str(value, state))
 
 
 def literal_wildcards(value: object) -> bool:

@@ -14,14 +14,14 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from sigma.conditions import ConditionNOT
+from sigma.conditions import ConditionFieldEqualsValueExpression, ConditionNOT
 from sigma.conversion.base import Backend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaError
 from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.rule import SigmaDetection, SigmaRule
-from sigma.types import SigmaFieldReference
+from sigma.types import SigmaFieldReference, SigmaString, SpecialChars
 
 from sigma_certutil.conversion.single import refusal
 from sigma_certutil.errors import MissingDependencyError
@@ -103,6 +103,22 @@ def _backend() -> type[Backend]:
             " AND substr(lower({field1}), -length({field2})) = lower({field2}))"
         )
         field_equals_field_contains_expression = "instr(lower({field1}), lower({field2})) > 0"
+
+        def convert_condition_field_eq_val_str_case_sensitive(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str | DeferredQueryExpression:
+            """|cased: GLOB, whose only escape for a literal * or ? is a bracket ([*]); the
+            stock backend wrote Sigma's \\* as \\*, which GLOB reads as a backslash and a
+            wildcard (SQLite, "The GLOB operator", lang_expr.html)."""
+            assert isinstance(cond.value, SigmaString)
+            glob = []
+            for part in cond.value.s:
+                if isinstance(part, str):
+                    glob.append(re.sub(r"([*?\[])", r"[\1]", part))
+                else:
+                    glob.append("*" if part == SpecialChars.WILDCARD_MULTI else "?")
+            quoted = "".join(glob).replace("'", "''")
+            return f"{self.escape_and_quote_field(cond.field)} GLOB '{quoted}'"
 
         def convert_condition_not(
             self, cond: ConditionNOT, state: ConversionState
