@@ -32,6 +32,8 @@ from sigma.types import (
     SpecialChars,
 )
 
+# A look-around or a back-reference (outside an escape).
+_RE2_MISSING = re.compile(r"(?<!\\)(?:\\\\)*(?:\(\?<?[=!]|\\[1-9])")
 _REGEX_SPECIAL = ".*+?^$[](){}\\|"
 
 
@@ -278,6 +280,22 @@ class KustoStrings(TextQueryBackend):
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> str | DeferredQueryExpression:
         return self.convert_condition_field_eq_val_str(cond, state)
+
+    def convert_condition_field_eq_val_re(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # RE2 has no look-around and no back-references
+        # (https://github.com/google/re2/wiki/Syntax: "NOT SUPPORTED"); Kusto would fail the query.
+        assert isinstance(cond.value, SigmaRegularExpression)
+        if _RE2_MISSING.search(str(cond.value.regexp)):
+            raise NotImplementedError(
+                "|re: a look-around or a back-reference, which Kusto's RE2 regular expressions "
+                "do not have"
+            )
+        converted: str | DeferredQueryExpression = super().convert_condition_field_eq_val_re(
+            cond, state
+        )
+        return converted
 
 
 class ElasticCasedStrings(TextQueryBackend):

@@ -32,6 +32,8 @@ from sigma.types import (
 # string syntax needs.
 _SPACE = " \t-\r"
 _SHORTHANDS = {"d": "0-9", "s": _SPACE, "w": "A-Za-z0-9_"}
+# PCRE's zero-width assertions: word boundaries and the ends of the subject.
+_ASSERTIONS = "bBAzZG"
 # PCRE's '.' is any character but a line feed unless s (dotall); Lucene's is any character.
 _NOT_LINE_FEED = "[^\n]"
 
@@ -71,9 +73,23 @@ def _lucene_regex(pattern: str, ignore_case: bool = False, dotall: bool = False)
                         f"regular expression '{pattern}': \\{escaped} inside a character class "
                         "has no Lucene equivalent"
                     )
+            elif not in_class and (escaped in _ASSERTIONS or escaped in "123456789"):
+                raise SigmaTransformationError(
+                    f"|re: \\{escaped} (an assertion or a back-reference) has no form in Lucene "
+                    "regular expressions (Lucene, EQL, ES|QL), which match characters only"
+                )
             else:
                 out.append(pattern[i : i + 2])
             i += 2
+            continue
+        if char == "(" and not in_class and pattern[i + 1 : i + 2] == "?":
+            if pattern[i + 2 : i + 3] != ":":
+                raise SigmaTransformationError(
+                    f"|re: '{pattern[i : i + 4]}' (a look-around, a named group or inline flags) "
+                    "has no form in Lucene regular expressions (Lucene, EQL, ES|QL)"
+                )
+            out.append("(")  # a non-capturing group matches what a group matches
+            i += 3
             continue
         if char == "[" and not in_class:
             in_class = True
