@@ -100,7 +100,9 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 ),
                 store=SPLUNK_ADDON,
                 steps=(*_SYSMON, "splunk_addon"),
-                case_sensitivity="case-insensitive (Splunk field-value matching)",
+                case_sensitivity=(
+                    "case-insensitive (Splunk field-value matching); |cased and |re as | regex"
+                ),
                 deploy=(DeployFile("splunk-savedsearches", "deploy/savedsearches.conf"),),
                 not_executed="no Splunk engine can run here",
             ),
@@ -114,7 +116,8 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 store=ECS,
                 steps=(*_ECS, "elastic_caseless"),
                 case_sensitivity=(
-                    "case-insensitive: strings become [aA] regular expressions on keyword fields"
+                    "case-insensitive: strings become [aA] regular expressions on keyword fields;"
+                    " |cased values exact terms"
                 ),
                 deploy=(
                     DeployFile(
@@ -132,7 +135,9 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 backend=Backend("sigma_certutil.conversion.backends:CertutilEqlBackend", _ELASTIC),
                 store=ECS,
                 steps=_ECS,
-                case_sensitivity="case-insensitive (the ':' operator)",
+                case_sensitivity=(
+                    "case-insensitive (':', like~); |cased and |re with ==, like, regex"
+                ),
                 deploy=(
                     DeployFile(
                         "elastic-rules",
@@ -150,7 +155,8 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 store=ECS,
                 steps=(*_ECS, "elastic_caseless"),
                 case_sensitivity=(
-                    "case-insensitive: strings become [aA] regular expressions (RLIKE)"
+                    "case-insensitive: strings become [aA] regular expressions (RLIKE);"
+                    " |cased with ==, starts_with, ends_with, LIKE"
                 ),
                 # "index is not supported for ES|QL rules": the FROM command names them.
                 deploy=(
@@ -172,7 +178,9 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 ),
                 store=DEFENDER_XDR,
                 steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr"),
-                case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
+                case_sensitivity=(
+                    "case-insensitive (=~, in~, endswith, contains); |cased with ==, in, *_cs"
+                ),
                 deploy=(DeployFile("sentinel-rule", "deploy/sentinel/{stem}.yaml"),),
                 engine=Engine("duckdb-kql", "sigma_certutil.verify.engines.kusto"),
             ),
