@@ -61,3 +61,25 @@ def test_cell(case: LanguageCase, target_id: str, update_snapshots: bool, tmp_pa
 
 def test_no_orphaned_golden_files(update_snapshots: bool) -> None:
     assert not orphans(PART, CASES, update_snapshots)
+
+
+@pytest.mark.engine
+def test_kusto_queries_pass_microsofts_analyzer(tmp_path: Path) -> None:
+    """Every Kusto cell, through Kusto.Language against the Defender XDR schemas: duckdb-kql
+    runs them, the analyzer says Kusto itself accepts them (types, operators, functions)."""
+    from engines.kusto import analyze_kql, kusto_analyzer_unavailable
+    from helpers import require_engine
+    from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
+
+    from sigma_certutil.verify.engines.kusto import xdr_table_columns
+
+    require_engine(kusto_analyzer_unavailable())
+    queries = []
+    for case in CASES:
+        extension, text = render(rule_of(case, CASES), "kusto", pipelines_of(case, tmp_path))
+        if extension != "error":
+            queries.append(text.removesuffix("\n"))
+    assert len(queries) >= 30
+    tables = {table: xdr_table_columns(table) for table in MICROSOFT_XDR_TABLES}
+    for query, diagnostics in zip(queries, analyze_kql(queries, tables), strict=True):
+        assert diagnostics == [], f"{query}\n{diagnostics}"

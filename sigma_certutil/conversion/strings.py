@@ -381,13 +381,24 @@ def fieldref_kind(value: SigmaFieldReference) -> str:
 
 class KustoFieldRefs(TextQueryBackend):
     """|fieldref in Kusto: the string operators take a column on either side, ignoring case
-    (https://learn.microsoft.com/en-us/kusto/query/datatypes-string-operators). Defect
-    answered: the stock backend refuses every field reference."""
+    (https://learn.microsoft.com/en-us/kusto/query/datatypes-string-operators). A string
+    column an event leaves out holds "" (https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/null-values:
+    string values cannot be null), and every value starts with, ends with and contains "",
+    so the other column must not be empty (nor, for equality, the first). Defect answered:
+    the stock backend refuses every field reference."""
 
-    field_equals_field_expression: ClassVar[str | None] = "{field1} =~ {field2}"
-    field_equals_field_startswith_expression: ClassVar[str | None] = "{field1} startswith {field2}"
-    field_equals_field_endswith_expression: ClassVar[str | None] = "{field1} endswith {field2}"
-    field_equals_field_contains_expression: ClassVar[str | None] = "{field1} contains {field2}"
+    field_equals_field_expression: ClassVar[str | None] = (
+        "(isnotempty({field1}) and {field1} =~ {field2})"
+    )
+    field_equals_field_startswith_expression: ClassVar[str | None] = (
+        "(isnotempty({field2}) and {field1} startswith {field2})"
+    )
+    field_equals_field_endswith_expression: ClassVar[str | None] = (
+        "(isnotempty({field2}) and {field1} endswith {field2})"
+    )
+    field_equals_field_contains_expression: ClassVar[str | None] = (
+        "(isnotempty({field2}) and {field1} contains {field2})"
+    )
 
 
 class EsqlFieldRefs(TextQueryBackend):
