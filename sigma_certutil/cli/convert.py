@@ -39,14 +39,18 @@ class _Converted:
 
 def convert_command(args: argparse.Namespace) -> int:
     from sigma_certutil.conversion.single import convert
+    from sigma_certutil.processing.registry import user_pipeline
 
     target_ids = chosen_targets(args.targets)
+    # Your own pipelines (index names, field overrides, |expand variables), as build takes them.
+    own = [user_pipeline(path, args.limits) for path in args.pipelines]
     converted: list[_Converted] = []
     errors: list[CertutilError] = []
     for source, rule in load_rules(args.rules, errors, args.limits):
         for target_id in target_ids:
             try:
-                converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
+                query = convert(rule, target_id, own)
+                converted.append(_Converted(source, rule, target_id, query))
             except ConversionError as error:
                 errors.append(error)
     for failure in errors:
