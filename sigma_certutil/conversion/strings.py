@@ -292,10 +292,36 @@ class KustoStrings(TextQueryBackend):
                 "|re: a look-around or a back-reference, which Kusto's RE2 regular expressions "
                 "do not have"
             )
+        value = cond.value
+        if SigmaRegularExpressionFlag.MULTILINE not in value.flags:
+            # PCRE's '$' (and '\Z') is the end or before a final line feed; RE2's '$' without m
+            # is only the end (RE2 syntax: "$ at end of text ... like \z not \Z").
+            pcre_end = SigmaRegularExpression(_re2_end(str(value.regexp)))
+            pcre_end.flags = value.flags
+            cond = ConditionFieldEqualsValueExpression(cond.field, pcre_end)
         converted: str | DeferredQueryExpression = super().convert_condition_field_eq_val_re(
             cond, state
         )
         return converted
+
+
+def _re2_end(pattern: str) -> str:
+    r"""Each '$' and '\Z' outside a class as RE2's 'a final line feed, then the end'."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            pair = pattern[i : i + 2]
+            out.append("(?:\\n?$)" if pair == "\\Z" and not in_class else pair)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append("(?:\\n?$)" if char == "$" and not in_class else char)
+        i += 1
+    return "".join(out)
 
 
 class ElasticCasedStrings(TextQueryBackend):
