@@ -293,33 +293,41 @@ class KustoStrings(TextQueryBackend):
                 "do not have"
             )
         value = cond.value
-        if SigmaRegularExpressionFlag.MULTILINE not in value.flags:
-            # PCRE's '$' (and '\Z') is the end or before a final line feed; RE2's '$' without m
-            # is only the end (RE2 syntax: "$ at end of text ... like \z not \Z").
-            pcre_end = SigmaRegularExpression(_re2_end(str(value.regexp)))
-            pcre_end.flags = value.flags
-            cond = ConditionFieldEqualsValueExpression(cond.field, pcre_end)
+        # PCRE's '$' (and '\\Z') without m is the end or before a final line feed; RE2's is
+        # only the end (RE2 syntax: "$ at end of text ... like \\z not \\Z"); and RE2's \\s
+        # lacks PCRE's vertical tab.
+        multiline = SigmaRegularExpressionFlag.MULTILINE in value.flags
+        as_re2 = SigmaRegularExpression(_pcre_for_re2(str(value.regexp), multiline))
+        as_re2.flags = value.flags
+        cond = ConditionFieldEqualsValueExpression(cond.field, as_re2)
         converted: str | DeferredQueryExpression = super().convert_condition_field_eq_val_re(
             cond, state
         )
         return converted
 
 
-def _re2_end(pattern: str) -> str:
+def _pcre_for_re2(pattern: str, multiline: bool) -> str:
     r"""Each '$' and '\Z' outside a class as RE2's 'a final line feed, then the end'."""
     out, in_class, i = [], False, 0
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
             pair = pattern[i : i + 2]
-            out.append("(?:\\n?$)" if pair == "\\Z" and not in_class else pair)
+            if pair == "\\Z" and not in_class and not multiline:
+                pair = "(?:\\n?$)"
+            elif pair == "\\s":  # PCRE's white space has the vertical tab, RE2's has not
+                pair = "\\t-\\r " if in_class else "[\\t-\\r ]"
+            elif pair == "\\S" and not in_class:
+                pair = "[^\\t-\\r ]"
+            out.append(pair)
             i += 2
             continue
         if char == "[" and not in_class:
             in_class = True
         elif char == "]" and in_class:
             in_class = False
-        out.append("(?:\\n?$)" if char == "$" and not in_class else char)
+        end = char == "$" and not in_class and not multiline
+        out.append("(?:\\n?$)" if end else char)
         i += 1
     return "".join(out)
 
