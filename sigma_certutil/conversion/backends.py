@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from sigma.backends.elasticsearch.elasticsearch_eql import EqlBackend
 from sigma.backends.elasticsearch.elasticsearch_esql import ESQLBackend
 from sigma.backends.elasticsearch.elasticsearch_lucene import LuceneBackend
 from sigma.backends.kusto.kusto import KustoBackend
-from sigma.backends.splunk.splunk import SplunkBackend, SplunkDeferredFieldRefExpression
+from sigma.backends.splunk.splunk import SplunkBackend
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
@@ -25,25 +25,21 @@ from sigma.conditions import (
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
-from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 from sigma.types import (
     SigmaExpansion,
-    SigmaFieldReference,
     SigmaNumber,
     SigmaRegularExpression,
     SigmaString,
     SpecialChars,
 )
 
+from sigma_certutil.conversion.kusto_strings import KustoFieldRefs, KustoStrings
+from sigma_certutil.conversion.splunk_strings import SplunkFieldRefsAndOrder, SplunkStrings
 from sigma_certutil.conversion.strings import (
     ElasticCasedStrings,
     EsqlFieldRefs,
-    KustoFieldRefs,
-    KustoStrings,
     NoFieldRefs,
-    SplunkStrings,
-    fieldref_kind,
     is_cased,
 )
 
@@ -331,81 +327,10 @@ class CertutilLuceneBackend(  # type: ignore[misc]  # NoFieldRefs replaces its f
         return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))
 
 
-class _LowerFieldRef(SplunkDeferredFieldRefExpression):
-    """A "| where" comparing two fields without case."""
-
-    template = "where {op}lower('{field}')=lower('{value}')"
-
-
-class _LowerFieldRefPrefix(SplunkDeferredFieldRefExpression):
-    template = "where {op}substr(lower('{field}'), 1, len('{value}'))=lower('{value}')"
-
-
-class _LowerFieldRefSuffix(SplunkDeferredFieldRefExpression):
-    template = "where {op}substr(lower('{field}'), -len('{value}'))=lower('{value}')"
-
-
-_LOWER_FIELD_REFS: dict[str, type[SplunkDeferredFieldRefExpression]] = {
-    "eq": _LowerFieldRef,
-    "startswith": _LowerFieldRefPrefix,
-    "endswith": _LowerFieldRefSuffix,
-}
-
-
-class CertutilSplunkBackend(SplunkStrings, SplunkBackend, _LazyRegex):
+class CertutilSplunkBackend(SplunkStrings, SplunkFieldRefsAndOrder, SplunkBackend, _LazyRegex):
     """Splunk SPL, with the values its search cannot write as regular expressions
-    (SplunkStrings) and the others as _LazyRegex writes them (the same, faster)."""
-
-    # A leading field=value term: quoted (with backslash escapes) or bare.
-    _leading_term: ClassVar[re.Pattern[str]] = re.compile(
-        r'([\w.]+)(?:="(?:\\.|[^"\\])*"|=[^\s")]+)\s*'
-    )
-
-    def convert_condition_field_eq_field(
-        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
-    ) -> SplunkDeferredFieldRefExpression:
-        # Defect answered: the stock backend compares 'a'='b' in "| where", where eval compares
-        # strings with case (https://help.splunk.com/splunk-enterprise/spl-search-reference/
-        # 9.4/search-commands/where), and refuses the string modifiers; Sigma compares without
-        # case. Both sides are lowercased; startswith and endswith compare substr() of the
-        # length of the other field (eval functions: substr, len, lower). contains is refused:
-        # eval's substring tests take a pattern (like, match), which would read the other
-        # field's % and _ (or regular-expression characters) as wildcards.
-        assert isinstance(cond.value, SigmaFieldReference)
-        kind = fieldref_kind(cond.value)
-        if kind == "contains":
-            raise NotImplementedError(
-                "|fieldref|contains: Splunk's eval finds a part of a value only with a pattern "
-                "(like, match), which would read the other field's value as wildcards"
-            )
-        if cond.parent_condition_chain_contains(ConditionOR):
-            raise NotImplementedError("|fieldref under an OR: the Splunk backend cannot write it")
-        deferred = _LOWER_FIELD_REFS[kind](state, cond.field, cond.value.field)
-        done = deferred.postprocess(None, cond)  # type: ignore[arg-type]
-        return cast("SplunkDeferredFieldRefExpression", done)
-
-    def finalize_query_default(
-        self, rule: SigmaRule | SigmaCorrelationRule, query: str, index: int, state: ConversionState
-    ) -> str:
-        # Defect answered: with regular expressions under an OR (written as "| rex" and
-        # "| eval"), the stock backend moves the leading field=value terms of the search before
-        # them, even the first operand of an OR: "a OR b c" became "a ... | search OR b c", a
-        # syntax error that also changed the meaning. Splunk reads "a OR b c" as
-        # "(a OR b) AND c" (NOT, then OR, then AND), so only terms not followed by OR move.
-        fields = state.processing_state.get("deferred_or_condition_fields")
-        marker = "\n| search "
-        if fields and marker in query and not (isinstance(rule, SigmaRule) and rule.fields):
-            deferred, _, search = query.partition(marker)
-            moved, position = [], 0
-            while (term := self._leading_term.match(search, position)) and (
-                term.group(1) not in fields and not search[term.end() :].startswith("OR ")
-            ):
-                moved.append(term.group().strip())
-                position = term.end()
-            if moved:
-                return " ".join(moved) + deferred + marker + search[position:]
-            return query
-        return str(super().finalize_query_default(rule, query, index, state))
+    (SplunkStrings), field references without case and its search in Splunk's precedence
+    (SplunkFieldRefsAndOrder), and the others as _LazyRegex writes them (the same, faster)."""
 
 
 _EQL_CONTROLS = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
