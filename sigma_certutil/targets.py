@@ -79,8 +79,9 @@ class Target:
         return self.store.summary
 
 
-# Every target reads Sysmon: pySigma's Sysmon step, the strict field check, Sysmon sources only.
-_SYSMON = ("pysigma_sysmon", "sysmon_rule", "sysmon")
+# Every target reads Sysmon: pySigma's Sysmon step, the Sigma modifiers pySigma leaves short,
+# the strict field check, Sysmon sources only.
+_SYSMON = ("pysigma_sysmon", "sigma_language", "sysmon_rule", "sysmon")
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
 _ECS = (
     *_SYSMON,
@@ -107,7 +108,9 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 ),
                 store=SPLUNK_ADDON,
                 steps=(*_SYSMON, "splunk_addon"),
-                case_sensitivity="case-insensitive (Splunk field-value matching)",
+                case_sensitivity=(
+                    "case-insensitive (Splunk field-value matching); |cased and |re as | regex"
+                ),
                 deploy=(DeployFile("splunk-savedsearches", "deploy/savedsearches.conf"),),
                 not_executed="no Splunk engine can run here",
             ),
@@ -121,7 +124,8 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 store=ECS,
                 steps=(*_ECS, "elastic_caseless"),
                 case_sensitivity=(
-                    "case-insensitive: strings become [aA] regular expressions on keyword fields"
+                    "case-insensitive: strings become [aA] regular expressions on keyword fields;"
+                    " |cased values exact terms"
                 ),
                 deploy=(
                     DeployFile(
@@ -139,7 +143,9 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 backend=Backend("sigma_certutil.conversion.backends:CertutilEqlBackend", _ELASTIC),
                 store=ECS,
                 steps=_ECS,
-                case_sensitivity="case-insensitive (the ':' operator)",
+                case_sensitivity=(
+                    "case-insensitive (':', like~); |cased and |re with ==, like, regex"
+                ),
                 deploy=(
                     DeployFile(
                         "elastic-rules",
@@ -157,7 +163,8 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 store=ECS,
                 steps=(*_ECS, "elastic_caseless"),
                 case_sensitivity=(
-                    "case-insensitive: strings become [aA] regular expressions (RLIKE)"
+                    "case-insensitive: strings become [aA] regular expressions (RLIKE);"
+                    " |cased with ==, starts_with, ends_with, LIKE"
                 ),
                 # "index is not supported for ES|QL rules": the FROM command names them.
                 deploy=(
@@ -179,7 +186,9 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                 ),
                 store=DEFENDER_XDR,
                 steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr", "xdr_values"),
-                case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
+                case_sensitivity=(
+                    "case-insensitive (=~, in~, endswith, contains); |cased with ==, in, *_cs"
+                ),
                 deploy=(DeployFile("sentinel-rule", "deploy/sentinel/{stem}.yaml"),),
                 engine=Engine("duckdb-kql", "sigma_certutil.verify.engines.kusto"),
             ),

@@ -72,7 +72,8 @@ def built_queries(out: Path, rule_file: Path) -> dict[str, str]:
     for target, spec in TARGETS.items():
         query = out / target / f"{safe_stem(rule_file)}.{spec.extension}"
         if query.exists():
-            found[target] = query.read_text(encoding="utf-8").removesuffix("\n")
+            # Bytes as written: a Lucene regular expression may hold a carriage return.
+            found[target] = query.read_bytes().decode("utf-8").removesuffix("\n")
     return found
 
 

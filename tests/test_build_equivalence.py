@@ -48,7 +48,7 @@ def test_golden_rules_build_as_their_golden_files(tmp_path: Path) -> None:
         for target, spec in TARGETS.items():
             golden = SNAPSHOTS / rule_file.stem / f"{target}.{spec.extension}"
             if golden.exists():
-                assert built[target] + "\n" == golden.read_text(encoding="utf-8")
+                assert built[target] + "\n" == golden.read_bytes().decode("utf-8")
 
 
 @pytest.mark.shared

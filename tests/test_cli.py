@@ -189,3 +189,45 @@ def test_conventions_through_the_installed_script(tmp_path: Path) -> None:
     converted = run_cli("convert", "rules", "-t", "splunk", "-p", str(index), cwd=tmp_path)
     golden = (SNAPSHOTS / BUNDLED_RULE.stem / "splunk.spl").read_text(encoding="utf-8")
     assert (converted.returncode, converted.stdout) == (0, 'index="sysmon" ' + golden)
+
+
+_EXPAND_RULE = """\
+title: Admin tools as parents
+id: 5b0f3c3e-9d6e-4a57-8d39-5c1f0e1d2a77
+status: test
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    sel:
+        ParentImage|expand|endswith: '%admin_tools%'
+    condition: sel
+level: low
+"""
+
+
+def test_convert_fills_expand_from_your_pipelines_vars(tmp_path: Path) -> None:
+    rule = tmp_path / "expand.yml"
+    rule.write_text(_EXPAND_RULE, encoding="utf-8")
+    own = tmp_path / "own.yml"
+    own.write_text(
+        "name: our tools\npriority: 5\nvars:\n  admin_tools: ['\\psexec.exe', '\\paexec.exe']\n",
+        encoding="utf-8",
+    )
+    result = cli("convert", str(rule), "-t", "kusto", "-p", str(own))
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "DeviceProcessEvents\n| where (InitiatingProcessFolderPath endswith "
+        '"\\\\psexec.exe" or InitiatingProcessFolderPath endswith "\\\\paexec.exe")\n'
+    )
+
+
+def test_convert_refuses_expand_without_vars_naming_the_placeholder(tmp_path: Path) -> None:
+    rule = tmp_path / "expand.yml"
+    rule.write_text(_EXPAND_RULE, encoding="utf-8")
+    result = cli("convert", str(rule), "-t", "splunk")
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"sigma-certutil: error: {rule}: splunk: |expand: placeholder %admin_tools% has no "
+        "value; give it in your own pipeline (-p own.yml) as vars: {admin_tools: [...]}\n"
+    )

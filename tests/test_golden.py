@@ -45,7 +45,7 @@ def test_golden_query(rule: Path, target_id: str, update_snapshots: bool) -> Non
         golden.write_text(query, encoding="utf-8")
         return
     assert golden.exists(), f"no golden file {golden}; run pytest --update-snapshots"
-    expected = golden.read_text(encoding="utf-8")
+    expected = golden.read_bytes().decode("utf-8")  # as written: a query may hold a CR
     if query != expected:
         diff = "".join(
             difflib.unified_diff(

@@ -65,11 +65,12 @@ def test_own_pipelines_join_by_priority_after_equal_project_steps(tmp_path: Path
     early, equal, late = (user_pipeline(_own(tmp_path, p)) for p in (11, 20, 99))
     names = [name for name, _ in target_steps(target, [late, early, equal])]
     declared = list(target.steps)
+    last_at_11 = max(i for i, n in enumerate(declared) if STEPS[n].priority <= 11)
     last_at_20 = max(i for i, n in enumerate(declared) if STEPS[n].priority <= 20)
     expected = [
-        declared[0],
+        *declared[: last_at_11 + 1],
         "own pipeline 2",
-        *declared[1 : last_at_20 + 1],
+        *declared[last_at_11 + 1 : last_at_20 + 1],
         "own pipeline 3",
         *declared[last_at_20 + 1 :],
         "own pipeline 1",

@@ -147,3 +147,37 @@ def test_the_range_functions_are_defined_only_while_a_query_runs() -> None:
     _ids('ipv4_is_in_range(RemoteIP, "10.0.0.0/8")')
     assert "ipv4_is_in_range" not in functions.SCALAR_FUNCTIONS
     assert "ipv6_is_in_range" not in functions.SCALAR_FUNCTIONS
+
+
+# --- string operators, as Kusto's documentation defines them ---------------------------------
+# https://learn.microsoft.com/en-us/kusto/query/datatypes-string-operators: =~, in~, contains,
+# startswith, endswith ignore case, ==, in and the _cs forms keep it; matches regex is an RE2
+# search (https://learn.microsoft.com/en-us/kusto/query/matches-regex-operator).
+
+STRING_VALUES = ("Foo Bar", "foo bar", "xFoo", "Foo\nBar")
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ('a =~ "foo bar"', {"Foo Bar", "foo bar"}),
+        ('a == "Foo Bar"', {"Foo Bar"}),
+        ('a in ("Foo Bar", "xfoo")', {"Foo Bar"}),
+        ('a in~ ("FOO BAR", "xfoo")', {"Foo Bar", "foo bar", "xFoo"}),
+        ('a contains "FOO"', set(STRING_VALUES)),
+        ('a contains_cs "Foo"', {"Foo Bar", "xFoo", "Foo\nBar"}),
+        ('a startswith "FOO"', {"Foo Bar", "foo bar", "Foo\nBar"}),
+        ('a startswith_cs "foo"', {"foo bar"}),
+        ('a endswith_cs "Bar"', {"Foo Bar", "Foo\nBar"}),
+        ('a contains "o_B"', set()),  # no wildcards in contains
+        ('a matches regex "oo.B"', {"Foo Bar"}),  # a search; '.' is no line break
+        ('a matches regex "(?s)^Foo.Bar$"', {"Foo Bar", "Foo\nBar"}),
+        ('a matches regex "(?i)^FOO"', {"Foo Bar", "foo bar", "Foo\nBar"}),
+    ],
+)
+def test_string_operators_as_documented(condition: str, expected: set[str]) -> None:
+    require_engine(duckdb_kql_unavailable())
+    rows: list[dict[str, object]] = [{"a": value, "i": i} for i, value in enumerate(STRING_VALUES)]
+    found = run_kql(f"T | where {condition}", "T", {"a": "string", "i": "int"}, rows)
+    assert {STRING_VALUES[int(str(row["i"]))] for row in found} == expected

@@ -132,3 +132,32 @@ def test_patterns_and_non_addresses_on_ip_field_raise() -> None:
         with pytest.raises(LuceneQueryError) as error:
             ip_hits(query)
         assert message in error.value.message
+
+
+# --- strings on keyword fields, as Elasticsearch documents them ------------------------------
+# keyword fields keep the value as written, so terms and wildcards compare with case
+# (https://www.elastic.co/guide/en/elasticsearch/reference/current/keyword.html); '?' is one
+# character, '*' any run; a regular expression matches the whole value and '.' is any
+# character, line breaks included
+# (https://www.elastic.co/guide/en/elasticsearch/reference/current/regexp-syntax.html).
+
+LINES = ("Foo Bar", "foo bar", "Foo\nBar", "a*b")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('c:"Foo Bar"', {"Foo Bar"}),
+        ("c:Foo*", {"Foo Bar", "Foo\nBar"}),
+        ("c:Foo?Bar", {"Foo Bar", "Foo\nBar"}),
+        ("c:Foo\\ Bar", {"Foo Bar"}),
+        ("c:a\\*b", {"a*b"}),
+        ("c:/Foo.Bar/", {"Foo Bar", "Foo\nBar"}),
+        ("c:/Foo/", set()),
+        ("c:/[fF]oo.*/", {"Foo Bar", "foo bar", "Foo\nBar"}),
+        ("c:/Foo[^\n]Bar/", {"Foo Bar"}),
+    ],
+)
+def test_keyword_strings_as_documented(query: str, expected: set[str]) -> None:
+    [hits] = run_lucene([query], [{"c": line} for line in LINES], {"c": "keyword"})
+    assert {LINES[i] for i in hits} == expected

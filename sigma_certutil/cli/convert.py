@@ -42,6 +42,7 @@ def convert_command(args: argparse.Namespace) -> int:
     from sigma_certutil.processing.registry import user_pipeline
 
     target_ids = chosen_targets(args.targets)
+    # Your own pipelines (index names, field overrides, |expand variables), as build takes them.
     pipelines = [user_pipeline(path, args.limits) for path in args.pipelines]
     converted: list[_Converted] = []
     errors: list[CertutilError] = []

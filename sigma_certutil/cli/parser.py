@@ -125,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _rules_and_targets(convert_cmd)
     convert_cmd.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="your own pySigma pipeline (index names, vars for |expand), composed by priority",
+    )  # fmt: skip
+    convert_cmd.add_argument(
         "--json",
         action="store_true",
         help="print one JSON array of {rule, id, title, target, query}",

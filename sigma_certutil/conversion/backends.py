@@ -26,14 +26,28 @@ from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.rule import SigmaRule
-from sigma.types import SigmaNumber, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import (
+    SigmaExpansion,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaString,
+    SpecialChars,
+)
 
+from sigma_certutil.conversion.kusto_strings import KustoFieldRefs, KustoStrings
 from sigma_certutil.conversion.missing_values import (
     EqlFieldExists,
     EqlOrderingUnderNot,
     EsqlNullSafeNot,
     KustoMissingValues,
     SplunkNotNull,
+)
+from sigma_certutil.conversion.splunk_strings import SplunkFieldRefsAndOrder, SplunkStrings
+from sigma_certutil.conversion.strings import (
+    ElasticCasedStrings,
+    EsqlFieldRefs,
+    NoFieldRefs,
+    is_cased,
 )
 
 __all__ = [
@@ -112,6 +126,31 @@ class _LazyRegex(TextQueryBackend):
             ) from None
 
 
+class _ExpansionAsOr(TextQueryBackend):
+    """An expansion's values (windash, base64offset) as one parenthesised OR.
+
+    Defect answered: the Lucene and EQL backends build the OR of an expansion's values and,
+    when it is not an in-list, convert the expansion condition itself as that OR
+    (AttributeError: no 'args'): once the caseless step had made the values regular
+    expressions (Lucene) or the values were cased (EQL), every such rule failed.
+    """
+
+    def convert_condition_field_eq_expansion(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        assert isinstance(cond.value, SigmaExpansion)
+        either = ConditionOR(
+            [ConditionFieldEqualsValueExpression(cond.field, value) for value in cond.value.values],
+            cond.source,
+        )
+        either.parent = cond.parent
+        if self.decide_convert_condition_as_in_expression(either, state):
+            return self.convert_condition_as_in_expression(either, state)
+        converted = self.convert_condition_or(either, state)
+        assert isinstance(converted, str)
+        return str(self.group_expression).format(expr=converted)
+
+
 def _numbers_only(cond: ConditionOR | ConditionAND) -> bool:
     return all(
         isinstance(arg, ConditionFieldEqualsValueExpression) and isinstance(arg.value, SigmaNumber)
@@ -142,8 +181,15 @@ class _NumericInList(TextQueryBackend):
         return super().convert_condition_as_in_expression(cond, state)
 
 
-class CertutilEqlBackend(
-    _NumericInList, EqlFieldExists, EqlOrderingUnderNot, EqlBackend, _LazyRegex
+class CertutilEqlBackend(  # type: ignore[misc]  # NoFieldRefs replaces its field_eq_field
+    _NumericInList,
+    ElasticCasedStrings,
+    NoFieldRefs,
+    _ExpansionAsOr,
+    EqlFieldExists,
+    EqlOrderingUnderNot,
+    EqlBackend,
+    _LazyRegex,
 ):
     """EQL with numeric ``in`` lists, the event category the pipeline names, ``|exists``
     (EqlFieldExists) and orderings under ``not`` that keep events without the field
@@ -156,9 +202,27 @@ class CertutilEqlBackend(
     """
 
     numeric_in_operator: ClassVar[str] = " in "
+    # Defect answered: the stock backend writes |re as regex~, which ignores case; Sigma's |re
+    # is case-sensitive unless |i, which ElasticRegexSemantics writes as [aA] classes.
+    re_expression: ClassVar[str] = '{field} regex "{regex}"'
+    cased_eq_expression: ClassVar[str] = "{field} == {value}"
+    cased_wildcard_expression: ClassVar[str] = "{field} like {value}"
+    no_fieldref_reason: ClassVar[str] = (
+        "EQL cannot compare a field to another field (https://www.elastic.co/guide/en/"
+        "elasticsearch/reference/current/eql-syntax.html, limitations for comparisons)"
+    )
     # Defect answered: the stock backend escapes '/' in regular expressions, and '\/' is not
     # an EQL string escape (EqlSyntaxError), while '"' is left bare and ends the string.
     re_escape = ('"',)  # type: ignore[assignment]  # EqlBackend's tuple; TextQueryBackend says list
+
+    def convert_value_re(
+        self, r: SigmaRegularExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # The Lucene form of \s and '.' holds control characters, which an EQL string must
+        # escape (EQL syntax reference, "Escape characters in a string": \n, \r, \t, \u{XX}).
+        converted = super().convert_value_re(r, state)
+        assert isinstance(converted, str)
+        return converted.translate(_EQL_CONTROLS)
 
     def convert_condition_field_eq_val_num(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
@@ -188,14 +252,21 @@ class CertutilEqlBackend(
     ) -> str | DeferredQueryExpression:
         # Defect answered: a literal '*' or '?' (Sigma '\*') was written as "\*", which is not
         # an EQL string escape (EqlSyntaxError); EQL wildcard patterns cannot escape them, so
-        # such a value is matched with an equivalent regular expression (regex~ ignores case
-        # like ':').
+        # such a value is matched with an equivalent regular expression: regex~, which ignores
+        # case like ':' (regex, case-sensitive, for a cased value).
         if self._has_literal_wildcard(cond.value):
             assert isinstance(cond.value, SigmaString)
-            as_regex = ConditionFieldEqualsValueExpression(cond.field, cond.value.to_regex())
-            as_regex.parent = cond.parent
-            return self.convert_condition_field_eq_val_re(as_regex, state)
+            operator = "regex" if is_cased(cond.value) else "regex~"
+            pattern = self.convert_value_re(cond.value.to_regex(), state)
+            return f'{self.escape_and_quote_field(cond.field)} {operator} "{pattern}"'
         return super().convert_condition_field_eq_val_str(cond, state)
+
+    def convert_condition_field_eq_val_str_case_sensitive(
+        self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        if self._has_literal_wildcard(cond.value):
+            return self.convert_condition_field_eq_val_str(cond, state)
+        return super().convert_condition_field_eq_val_str_case_sensitive(cond, state)
 
     def convert_condition_val_str(
         self, cond: ConditionValueExpression, state: ConversionState
@@ -211,7 +282,9 @@ class CertutilEqlBackend(
         return f"{category} where {query}"
 
 
-class CertutilKustoBackend(_NumericInList, KustoMissingValues, KustoBackend, _LazyRegex):
+class CertutilKustoBackend(
+    _NumericInList, KustoStrings, KustoFieldRefs, KustoMissingValues, KustoBackend, _LazyRegex
+):
     """KQL with numeric ``in`` lists, and missing values and IP ranges as Kusto reads them
     (KustoMissingValues).
 
@@ -238,7 +311,9 @@ class CertutilKustoBackend(_NumericInList, KustoMissingValues, KustoBackend, _La
         return '"' + "".join(parts) + '"'
 
 
-class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
+class CertutilLuceneBackend(  # type: ignore[misc]  # NoFieldRefs replaces its field_eq_field
+    ElasticCasedStrings, NoFieldRefs, _ExpansionAsOr, LuceneBackend, _LazyRegex
+):
     """Lucene query strings whose regular expressions escape Lucene's operator characters.
 
     Defect answered: Elasticsearch's query_string enables every Lucene regular-expression
@@ -249,6 +324,20 @@ class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
 
     lucene_regex_reserved: ClassVar[str] = '/"<>#@&~'
 
+    def convert_condition_val_re(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        raise NotImplementedError(
+            "a keyword without a field: Lucene would need the caseless pattern on every field, "
+            "which the numeric and ip fields of ECS reject"
+        )
+
+    no_fieldref_reason: ClassVar[str] = (
+        "a Lucene query compares a field with values only, never with another field "
+        "(https://www.elastic.co/guide/en/elasticsearch/reference/current/"
+        "query-dsl-query-string-query.html#query-string-syntax)"
+    )
+
     def convert_value_re(
         self, r: SigmaRegularExpression, state: ConversionState
     ) -> str | DeferredQueryExpression:
@@ -257,11 +346,55 @@ class CertutilLuceneBackend(LuceneBackend, _LazyRegex):
         return reserved.sub(lambda m: m.group(1) or "\\" + m.group(2), str(r.regexp))
 
 
-class CertutilSplunkBackend(SplunkNotNull, SplunkBackend, _LazyRegex):
-    """Splunk SPL, with string comparisons as _LazyRegex writes them (the same, faster), and
-    ``not Field: null`` as ``Field=*`` (SplunkNotNull)."""
+class CertutilSplunkBackend(
+    SplunkStrings, SplunkFieldRefsAndOrder, SplunkNotNull, SplunkBackend, _LazyRegex
+):
+    """Splunk SPL, with the values its search cannot write as regular expressions
+    (SplunkStrings), field references without case and its search in Splunk's precedence
+    (SplunkFieldRefsAndOrder), ``not Field: null`` as ``Field=*`` (SplunkNotNull), and the
+    others as _LazyRegex writes them (the same, faster)."""
 
 
-class CertutilEsqlBackend(EsqlNullSafeNot, ESQLBackend, _LazyRegex):
-    """ES|QL, with string comparisons as _LazyRegex writes them (the same, faster) and
-    ``not`` that keeps rows without the field (EsqlNullSafeNot)."""
+_EQL_CONTROLS = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+# ES|QL strings escape \n, \r and \t; other characters stand for themselves (Elasticsearch's
+# ES|QL grammar, EsqlBaseLexer.g4: ESCAPE_SEQUENCE and UNESCAPED_CHARS).
+_ESQL_CONTROLS = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+class CertutilEsqlBackend(
+    ElasticCasedStrings, EsqlFieldRefs, EsqlNullSafeNot, ESQLBackend, _LazyRegex
+):
+    """ES|QL, with cased values in its case-sensitive operators (ElasticCasedStrings),
+    ``not`` that keeps rows without the field (EsqlNullSafeNot), and the others as _LazyRegex
+    writes them (the same, faster)."""
+
+    def convert_condition_val_re(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        raise NotImplementedError("a keyword without a field: ES|QL compares named fields only")
+
+    def convert_value_re(
+        self, r: SigmaRegularExpression, state: ConversionState
+    ) -> str | DeferredQueryExpression:
+        # The Lucene form of \s and '.' holds control characters: escaped for ES|QL strings.
+        converted = super().convert_value_re(r, state)
+        assert isinstance(converted, str)
+        return converted.translate(_ESQL_CONTROLS)
+
+    def cased_pattern(self, value: SigmaString, state: ConversionState) -> str:
+        # LIKE's own escape is a backslash before *, ? or a backslash, and the ES|QL string
+        # doubles each backslash (ES|QL operators, LIKE: "To match the exact characters * and
+        # ., escape them with \\"); the stock form "\*" is an invalid string escape.
+        pattern = []
+        for part in value.s:
+            if isinstance(part, str):
+                pattern.append(re.sub(r"([\\*?])", r"\\\1", part))
+            else:
+                pattern.append("*" if part == SpecialChars.WILDCARD_MULTI else "?")
+        text = "".join(pattern).replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{text}"'
+
+    cased_eq_expression: ClassVar[str] = "{field}=={value}"
+    cased_wildcard_expression: ClassVar[str] = "{field} like {value}"
+    cased_startswith_expression: ClassVar[str | None] = "starts_with({field}, {value})"
+    cased_endswith_expression: ClassVar[str | None] = "ends_with({field}, {value})"

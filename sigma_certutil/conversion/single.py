@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,10 +21,16 @@ def rule_origin(rule: SigmaRule) -> str:
     return str(rule.source.path) if rule.source is not None else "<rule>"
 
 
+_WHILE_CONVERTING = re.compile(r" \(while converting rule [^\n]*\)$")
+
+
 def refusal(rule: SigmaRule, target: str, error: Exception) -> ConversionError:
     """The error for a rule the target cannot express, naming the rule and the target."""
     if isinstance(error, NotImplementedError):
-        return ConversionError(rule_origin(rule), target, f"not supported: {error}")
+        # pySigma appends " (while converting rule <absolute path>)": the error names the
+        # rule already, and the path would make the message depend on where it is read from.
+        reason = _WHILE_CONVERTING.sub("", str(error))
+        return ConversionError(rule_origin(rule), target, f"not supported: {reason}")
     message = str(error.args[0]) if error.args else type(error).__name__
     return ConversionError(rule_origin(rule), target, message)
 

@@ -127,6 +127,12 @@ STEPS: Mapping[str, Step] = MappingProxyType(
             # Priority 10: each generic Windows category as its Sysmon event id.
             Step("pysigma_sysmon"),
             _python(
+                "sigma_language",
+                11,
+                "Sigma modifiers: |expand from your vars, |utf16 refused",
+                "language:language_items",
+            ),
+            _python(
                 "sysmon_rule",
                 12,
                 "Sysmon fields and value types",

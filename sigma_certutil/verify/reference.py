@@ -14,14 +14,14 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from sigma.conditions import ConditionNOT
+from sigma.conditions import ConditionFieldEqualsValueExpression, ConditionNOT
 from sigma.conversion.base import Backend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaError
 from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
 from sigma.rule import SigmaDetection, SigmaRule
-from sigma.types import SigmaFieldReference
+from sigma.types import SigmaFieldReference, SigmaString, SpecialChars
 
 from sigma_certutil.conversion.single import refusal
 from sigma_certutil.errors import MissingDependencyError
@@ -91,9 +91,40 @@ def _backend() -> type[Backend]:
 
         A YAML boolean (``Initiated: true``) is the text Sysmon writes for its boolean fields,
         "true" or "false" (OTRF/OSSEM data_dictionaries/windows/sysmon/events/event-3.md);
-        SQLite's true is the number 1, which no text equals."""
+        SQLite's true is the number 1, which no text equals.
+
+        |fieldref with startswith, endswith or contains: the stock backend writes
+        ``a LIKE b || '%' ESCAPE '\\'``, which reads the other field's value as a pattern (a
+        Windows path's backslashes escape the next letter, ``%`` and ``_`` are wildcards);
+        compared here as text: the prefix, suffix or part of the same length (``=`` and instr
+        on lowercased text, SQLite's core functions substr, length, instr, lower)."""
 
         bool_values: ClassVar[dict[bool, str]] = {True: "'true'", False: "'false'"}
+
+        field_equals_field_startswith_expression = (
+            "substr(lower({field1}), 1, length({field2})) = lower({field2})"
+        )
+        field_equals_field_endswith_expression = (
+            "(length({field1}) >= length({field2})"
+            " AND substr(lower({field1}), -length({field2})) = lower({field2}))"
+        )
+        field_equals_field_contains_expression = "instr(lower({field1}), lower({field2})) > 0"
+
+        def convert_condition_field_eq_val_str_case_sensitive(
+            self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
+        ) -> str | DeferredQueryExpression:
+            """|cased: GLOB, whose only escape for a literal * or ? is a bracket ([*]); the
+            stock backend wrote Sigma's \\* as \\*, which GLOB reads as a backslash and a
+            wildcard (SQLite, "The GLOB operator", lang_expr.html)."""
+            assert isinstance(cond.value, SigmaString)
+            glob = []
+            for part in cond.value.s:
+                if isinstance(part, str):
+                    glob.append(re.sub(r"([*?\[])", r"[\1]", part))
+                else:
+                    glob.append("*" if part == SpecialChars.WILDCARD_MULTI else "?")
+            quoted = "".join(glob).replace("'", "''")
+            return f"{self.escape_and_quote_field(cond.field)} GLOB '{quoted}'"
 
         def convert_condition_not(
             self, cond: ConditionNOT, state: ConversionState

@@ -7,7 +7,11 @@ case-insensitively (field-value matching in Splunk is case-insensitive), and CID
 ``field<n`` and the other comparisons on numbers; ``NOT``, ``OR``, implicit and explicit
 ``AND`` and parentheses, with Splunk's precedence (NOT, then OR, then AND). Inside quotes a
 backslash escapes the next character. After the base search, ``| regex field="..."`` (a
-case-sensitive PCRE search, modelled with Python's re) is the one command modelled.
+case-sensitive PCRE search, modelled with Python's re), the three ``| where`` comparisons
+of two fields the backend writes for |fieldref (eval's lower, substr and len: an absent
+field makes the comparison null, which where drops), and the ``| rex``, ``| eval`` and
+``| search`` the backend writes for regular expressions under an OR are the commands
+modelled.
 """
 
 from __future__ import annotations
@@ -181,9 +185,96 @@ def _regex_filter(command: str) -> Predicate:
     return keep
 
 
+_WHERE_FIELDS = re.compile(
+    r"^\s*where\s+(?P<not>NOT\s*)?(?:lower\('(?P<a>\w+)'\)"
+    r"|substr\(lower\('(?P<p>\w+)'\), 1, len\('(?P<pl>\w+)'\)\)"
+    r"|substr\(lower\('(?P<s>\w+)'\), -len\('(?P<sl>\w+)'\)\))"
+    r"=lower\('(?P<b>\w+)'\)\s*$"
+)
+
+
+def _where_filter(command: str) -> Predicate | None:
+    found = _WHERE_FIELDS.match(command)
+    if not found:
+        return None
+    other, negated = found["b"], bool(found["not"])
+
+    def keep(event: Event) -> bool:
+        right = event.get(other)
+        left = event.get(found["a"] or found["p"] or found["s"])
+        if left is None or right is None:
+            return False  # null: where keeps no event, negated or not
+        if found["a"]:
+            same = left.lower() == right.lower()
+        elif found["p"]:
+            same = left.lower()[: len(right)] == right.lower()
+        else:
+            same = (
+                len(left) >= len(right) and left.lower()[len(left) - len(right) :] == right.lower()
+            )
+        return same != negated
+
+    return keep
+
+
+def _command(command: str) -> Predicate:
+    return _where_filter(command) or _regex_filter(command)
+
+
+_REX_COMMAND = re.compile(r'^\s*rex\s+field=(\w+)\s+"((?:\\.|[^"\\])*)"\s*$')
+_EVAL_MATCHED = re.compile(r'^\s*eval\s+(\w+)=if\(isnotnull\((\w+)\),\s*"true",\s*"false"\)\s*$')
+_SEARCH_COMMAND = re.compile(r"^\s*search\s+(.*)$", re.DOTALL)
+
+
+def _python_pattern(pcre: str) -> re.Pattern[str]:
+    """PCRE as Python's re: named groups (?<n>...) as (?P<n>...), and inline flags at the
+    start of a group moved to the start of the pattern (Python 3.11 wants them there)."""
+    pattern = re.sub(r"\(\?<(\w+)>", r"(?P<\1>", pcre)
+    flags = "".join(re.findall(r"\(\?P<\w+>\(\?([a-z]+)\)", pattern))
+    pattern = re.sub(r"(\(\?P<\w+>)\(\?[a-z]+\)", r"\1", pattern)
+    return re.compile((f"(?{flags})" if flags else "") + pattern)
+
+
+def _rex(command: str) -> Callable[[Event], Event] | None:
+    """``| rex field=F "(?<Name>PCRE)"``: the first match of the group, as a field, when the
+    field matches anywhere (the rex command's extraction)."""
+    found = _REX_COMMAND.match(command)
+    if not found:
+        return None
+    field, quoted = found.groups()
+    pattern = _python_pattern(re.sub(r"\\(.)", r"\1", quoted))
+
+    def extract(event: Event) -> Event:
+        value = event.get(field)
+        hit = pattern.search(value) if value is not None else None
+        if hit is None:
+            return event
+        return {**event, **{k: v for k, v in hit.groupdict().items() if v is not None}}
+
+    return extract
+
+
+def _eval(command: str) -> Callable[[Event], Event] | None:
+    """``| eval C=if(isnotnull(M), "true", "false")``, the one eval the backend writes."""
+    found = _EVAL_MATCHED.match(command)
+    if not found:
+        return None
+    target, source = found.groups()
+    return lambda event: {**event, target: "true" if event.get(source) is not None else "false"}
+
+
 def spl_search(query: str, events: list[Event]) -> set[int]:
-    """Indices of the events a base search, optionally followed by ``| regex`` commands,
-    keeps. (A ``|`` inside a quoted value does not start a command.)"""
+    """Indices of the events a base search, optionally followed by ``| regex``, ``| where``,
+    ``| rex``, ``| eval`` and ``| search`` commands, keeps. (A ``|`` inside a quoted value does
+    not start a command.)"""
     base, *commands = re.split(r'\|(?=(?:[^"\\]|\\.|"(?:\\.|[^"\\])*")*$)', query)
-    predicates = [_Parser(base).parse(), *(_regex_filter(c) for c in commands)]
-    return {i for i, event in enumerate(events) if all(p(event) for p in predicates)}
+    kept = {i: event for i, event in enumerate(events) if _Parser(base).parse()(event)}
+    for command in commands:
+        change = _rex(command) or _eval(command)
+        if change is not None:
+            kept = {i: change(event) for i, event in kept.items()}
+            continue
+        search = _SEARCH_COMMAND.match(command)
+        keep = _Parser(search.group(1)).parse() if search else _command(command)
+        kept = {i: event for i, event in kept.items() if keep(event)}
+    return set(kept)

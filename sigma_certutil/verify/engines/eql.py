@@ -1,9 +1,10 @@
 """Elastic's EQL engine (PyPI ``eql``): parse in Elasticsearch syntax against an ECS schema,
 then run the query over ECS documents.
 
-The engine compares every string case-insensitively; Elasticsearch's ``==`` is exact, so a
-match here proves types, fields and values, while case rests on ``:`` and ``like~``. Its
-``not`` is Elasticsearch's (elasticsearch_not_engine).
+The Python engine compares every string case-insensitively; the queries are parsed and run
+with Elasticsearch's case rules instead (``elastic_case``: ``==``, ``!=``, ``in``, ``like`` and
+``regex`` keep case, ``:``, ``in~``, ``like~`` and ``regex~`` do not), and its ``not`` is
+Elasticsearch's (elasticsearch_not_engine).
 """
 
 from __future__ import annotations
@@ -41,11 +42,14 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
 
 
 def parse_eql(query: str, schema: eql.Schema) -> Any:
-    """Parse and type-check; raises eql.EqlError subclasses on a bad query."""
+    """Parse and type-check; raises eql.EqlError subclasses on a bad query. The case-sensitive
+    comparisons are marked for the engine (elastic_case)."""
     import eql
 
+    from sigma_certutil.verify.engines.elastic_case import parse_case_aware
+
     with schema, eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
-        return eql.parse_query(query)
+        return parse_case_aware(query)
 
 
 def _event_type(doc: dict[str, Any], wanted: str) -> str:
@@ -82,7 +86,9 @@ def elasticsearch_not_engine() -> eql.PythonEngine:
     """
     import eql
 
-    class ElasticsearchNot(eql.PythonEngine):  # type: ignore[misc]
+    from sigma_certutil.verify.engines.elastic_case import CaseAwareEngine
+
+    class ElasticsearchNot(CaseAwareEngine):
         def _convert_not(self, node: Any) -> Any:
             get_value = self.convert(node.term)
             return lambda scope: not get_value(scope)
