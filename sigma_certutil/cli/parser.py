@@ -86,7 +86,8 @@ def _defaults() -> list[tuple[str, str]]:
 def _pipelines_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
-        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
+        help="your own pySigma pipeline (index names, vars for |expand), composed with the "
+        "target's by priority (repeatable)",
     )  # fmt: skip
 
 
@@ -124,10 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
         "queries are printed.",
     )
     _rules_and_targets(convert_cmd)
-    convert_cmd.add_argument(
-        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
-        help="your own pySigma pipeline (index names, vars for |expand), composed by priority",
-    )  # fmt: skip
     convert_cmd.add_argument(
         "--json",
         action="store_true",
