@@ -19,9 +19,13 @@ from sigma.processing.transformations import (
     ConvertTypeTransformation,
     FieldMappingTransformation,
 )
-from sigma.processing.transformations.base import PreprocessingTransformation
+from sigma.processing.transformations.base import (
+    DetectionItemTransformation,
+    PreprocessingTransformation,
+)
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
+from sigma_certutil.processing.powershell_ecs import powershell_ecs_items
 from sigma_certutil.processing.windows_logs import ChannelCondition
 from sigma_certutil.windows import WindowsEvent, WindowsLogSource, log_source, rule_events
 
@@ -124,9 +128,31 @@ class EcsChannelFields(FieldMappingTransformation):
         source, events = found
         self.mapping = {
             name: ecs_field(name, source.channel, events)
+            # EventID is the ECS step's; dotted names are ECS already (powershell_ecs.py).
             for name in sorted(_rule_fields(rule) - {"EventID"})
+            if "." not in name
         }
         super().apply(rule)
+
+
+@dataclass
+class EcsKeywordRefusal(DetectionItemTransformation):
+    """A Sigma keyword (a value with no field) matches the event's text anywhere, case
+    aside. ECS keeps no field for that: the rendered text is in ``message``, an analyzed text
+    field (Winlogbeat's fields.yml), where a wildcard over the whole text matches no token,
+    and a query over every keyword field compares each case-sensitively."""
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        if detection_item.field is None:
+            raise SigmaTransformationError(
+                "a keyword (a value with no field) has no Elastic Common Schema field to "
+                "search: the event's text is in message, an analyzed text field where a "
+                "wildcard over the whole text matches no token",
+                source=None,
+            )
+        return None
 
 
 def eql_category(channel: str, events: tuple[WindowsEvent, ...]) -> str:
@@ -159,6 +185,8 @@ def rule_indices(rule: SigmaRule) -> tuple[str, ...]:
 def ecs_channel_items() -> list[ProcessingItem]:
     """ECS: the channel, the fields, their keyword values and the EQL category."""
     return [
+        ProcessingItem(identifier="ecs_keyword_refused", transformation=EcsKeywordRefusal()),
+        *powershell_ecs_items(),
         ProcessingItem(identifier="ecs_channel_fields", transformation=EcsChannelFields()),
         ProcessingItem(
             identifier="ecs_channel",
