@@ -142,7 +142,11 @@ class PowerShellKeyValues(DetectionItemTransformation):
             )
         if not key:
             return _any_of(list(self.values), rest)
-        return _item(_KEYS.get(key, f"winlog.event_data.{key}"), rest)
+        if key not in _KEYS:
+            raise SigmaTransformationError(
+                f"{where}; '{value}' names {key}, which is no key of its lines"
+            )
+        return _item(_KEYS[key], rest)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import yaml
 
 from sigma_certutil.sysmon import sysmon_events
 from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent, whole_number
+from sigma_certutil.windows import log_sources
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,6 +26,14 @@ def ecs_fields() -> dict[str, str]:
         for name in event.fields:
             fields.setdefault(f"winlog.event_data.{name}", "keyword")
     fields["winlog.event_data.TargetProcessGUID"] = "keyword"
+    # Every other channel's EventData (and UserData) fields, by their XML names
+    # (sigma_certutil/data/windows_events.yml); the PowerShell key=value parts Winlogbeat's
+    # kv processor leaves in winlog.event_data come from the same names.
+    for source in log_sources().values():
+        for windows_event in source.events:
+            for name in windows_event.fields:
+                data = "user_data" if name in windows_event.user_data else "event_data"
+                fields.setdefault(f"winlog.{data}.{windows_event.xml_name(name)}", "keyword")
     return fields
 
 
