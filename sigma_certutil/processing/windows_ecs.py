@@ -6,6 +6,7 @@ sigma_certutil/data/ecs_windows.yml; the Sysmon channel is pipelines/ecs.yml's.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -24,6 +25,7 @@ from sigma.processing.transformations.base import (
     PreprocessingTransformation,
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.types import SigmaString
 
 from sigma_certutil.processing.powershell_ecs import powershell_ecs_items
 from sigma_certutil.processing.windows_logs import ChannelCondition
@@ -155,6 +157,46 @@ class EcsKeywordRefusal(DetectionItemTransformation):
         return None
 
 
+# Security fields the ingest moves to an ip field, unless the value is "-" (no address),
+# which stays where it was (security.yml: `IpAddress != "-"`, `ClientAddress != "-"`).
+_IP_FIELDS = {"source.ip": "IpAddress", "related.ip": "ClientAddress"}
+
+
+@dataclass
+class EcsIpValues(DetectionItemTransformation):
+    """A value compared with an ip field must be an address (or a cidr range): "-" is kept
+    in the raw field, and a wildcard or partial address is refused, as Elasticsearch refuses
+    it on an ip field."""
+
+    def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
+        if _source_events(rule) is not None:
+            super().apply(rule)
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        name = detection_item.field
+        if name not in _IP_FIELDS:
+            return None
+        for value in detection_item.value:
+            if not isinstance(value, SigmaString):
+                continue  # a cidr range, which the ip field takes
+            text = str(value)
+            if text == "-":
+                detection_item.field = EVENT_DATA + _IP_FIELDS[name]
+                return None
+            try:
+                ipaddress.ip_address(text)
+            except ValueError:
+                raise SigmaTransformationError(
+                    f"{_IP_FIELDS[name]} is stored in {name}, an ip field, which takes no "
+                    f"wildcard or partial address ('{text}'); the cidr modifier expresses "
+                    "a range",
+                    source=None,
+                ) from None
+        return None
+
+
 def eql_category(channel: str, events: tuple[WindowsEvent, ...]) -> str:
     """The EQL event category of the rule's events: the ingest's event.category when every
     event has the same, else ``any`` (a channel without an ingest module sets none)."""
@@ -188,6 +230,7 @@ def ecs_channel_items() -> list[ProcessingItem]:
         ProcessingItem(identifier="ecs_keyword_refused", transformation=EcsKeywordRefusal()),
         *powershell_ecs_items(),
         ProcessingItem(identifier="ecs_channel_fields", transformation=EcsChannelFields()),
+        ProcessingItem(identifier="ecs_channel_ip_values", transformation=EcsIpValues()),
         ProcessingItem(
             identifier="ecs_channel",
             transformation=ChannelCondition(field_name="winlog.channel"),
