@@ -8,6 +8,7 @@ import pytest
 
 from sigma_certutil import convert
 from sigma_certutil.errors import ConversionError
+from sigma_certutil.fields import field_routes
 from sigma_certutil.rules import parse_rule
 
 
@@ -78,3 +79,15 @@ def test_payload_spanning_its_parts_is_refused() -> None:
 def test_script_block_text_is_not_split() -> None:
     query = _eql("ps_script", "{ScriptBlockText|contains: 'iex'}")
     assert query == 'powershell.file.script_block_text:"*iex*")'
+
+
+def test_fields_shows_where_the_split_text_went() -> None:
+    rule = parse_rule(
+        "title: t\nlogsource: {product: windows, category: ps_module}\n"
+        "detection:\n  s: {Payload|contains: x}\n  condition: s\n",
+        "r.yml",
+    )
+    (route,) = field_routes(rule, "eql")
+    assert route.field == "Payload"
+    assert "powershell.command.invocation_details.value" in route.target_fields
+    assert route.steps == ("ecs_powershell_payload",)

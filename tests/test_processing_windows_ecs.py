@@ -8,6 +8,7 @@ import pytest
 
 from sigma_certutil import convert
 from sigma_certutil.errors import ConversionError
+from sigma_certutil.fields import field_routes
 from sigma_certutil.processing.windows_ecs import channel_indices, ecs_field, eql_category
 from sigma_certutil.rules import parse_rule
 from sigma_certutil.windows import channel_events
@@ -137,3 +138,11 @@ def test_keywords_are_refused_with_the_reason() -> None:
     rule = _rule("service: system", "['mimikatz']")
     with pytest.raises(ConversionError, match=r"keyword .* no Elastic Common Schema field"):
         convert(parse_rule(rule, "r.yml"), "lucene")
+
+
+def test_fields_shows_each_channel_fields_route() -> None:
+    rule = parse_rule(_rule("service: security", "{EventID: 4624, IpAddress: 10.0.0.1}"), "r.yml")
+    routes = {route.field: route for route in field_routes(rule, "lucene")}
+    assert routes["IpAddress"].target_fields == ("source.ip",)
+    assert "ecs_channel_fields" in routes["IpAddress"].steps
+    assert routes["EventID"].target_fields == ("event.code",)

@@ -110,10 +110,12 @@ class PowerShellKeyValues(DetectionItemTransformation):
     ) -> SigmaDetection | SigmaDetectionItem | None:
         if not getattr(self, "_on", False) or detection_item.field != self.field_name:
             return None
-        return SigmaDetection(
+        split = SigmaDetection(
             [self._value(value) for value in detection_item.value],
             item_linking=detection_item.value_linking,
         )
+        _record(self, self.field_name, split)
+        return split
 
     def _value(self, value: object) -> SigmaDetection | SigmaDetectionItem:
         where = f"{self.field_name} is split by the ECS ingest into one field per key"
@@ -193,7 +195,22 @@ class PowerShellPayload(DetectionItemTransformation):
                     f"{where} (type, related_command, name, value); '{value}' spans its parts"
                 )
             alternatives.append(_any_of(_DETAILS, parts))
-        return SigmaDetection(alternatives, item_linking=detection_item.value_linking)
+        split = SigmaDetection(alternatives, item_linking=detection_item.value_linking)
+        _record(self, "Payload", split)
+        return split
+
+
+def _fields(detection: SigmaDetection | SigmaDetectionItem) -> list[str]:
+    if isinstance(detection, SigmaDetectionItem):
+        return [detection.field] if detection.field else []
+    return [name for item in detection.detection_items for name in _fields(item)]
+
+
+def _record(step: DetectionItemTransformation, field: str, split: SigmaDetection) -> None:
+    """The fields the text became, as the pipeline's field mappings (`sigma-certutil
+    fields` shows them)."""
+    if step._pipeline is not None:
+        step._pipeline.field_mappings.add_mapping(field, sorted(set(_fields(split))))
 
 
 def _reads(rule: SigmaRule, field: str) -> bool:
