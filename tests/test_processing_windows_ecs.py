@@ -80,13 +80,16 @@ def test_user_data_fields_land_in_user_data() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("field", "reason"),
-    [("Level", "rendered level name"), ("Keywords", "rendered keyword names")],
-)
-def test_system_fields_in_another_form_are_refused(field: str, reason: str) -> None:
-    with pytest.raises(ConversionError, match=reason):
-        _eql("service: security", f"{{EventID: 4673, {field}: '0x8010000000000000'}}")
+def test_level_in_another_form_is_refused() -> None:
+    with pytest.raises(ConversionError, match="rendered level name"):
+        _eql("service: security", "{EventID: 4673, Level: 4}")
+
+
+def test_keyword_masks_become_the_rendered_names() -> None:
+    query = _eql("service: security", "{EventID: 4673, Keywords: '0x8010000000000000'}")
+    assert 'winlog.keywords:"Audit Failure"' in query
+    with pytest.raises(ConversionError, match=r"winlog\.keywords holds the rendered keyword"):
+        _eql("service: security", "{EventID: 4673, Keywords: '0x1'}")
 
 
 def test_removed_powershell_fields_are_refused() -> None:
@@ -132,6 +135,9 @@ def test_ip_values() -> None:
     assert 'source.ip=="10.1.2.3"' in query  # an ip field: compared exactly
     with pytest.raises(ConversionError, match="an ip field, which takes no wildcard"):
         _eql("service: security", "{EventID: 4624, IpAddress|startswith: '10.'}")
+    # No address contains "-": only the raw field, which keeps "-", can match it.
+    query = _eql("service: security", "{EventID: 4625, IpAddress|contains: '-'}")
+    assert 'winlog.event_data.IpAddress:"*-*"' in query
 
 
 def test_keywords_are_refused_with_the_reason() -> None:

@@ -190,7 +190,12 @@ class PowerShellPayload(DetectionItemTransformation):
             wild = (
                 parts[0] is SpecialChars.WILDCARD_MULTI and parts[-1] is SpecialChars.WILDCARD_MULTI
             )
-            if not wild or re.search(r"\n|\)\s*:|\bname=|\bvalue=", text):
+            if not wild:
+                raise SigmaTransformationError(
+                    f"{where} (type, related_command, name, value); '{value}' compares where "
+                    "the whole text starts or ends, which no part holds"
+                )
+            if re.search(r"\n|\)\s*:|\bname=|\bvalue=", text):
                 raise SigmaTransformationError(
                     f"{where} (type, related_command, name, value); '{value}' spans its parts"
                 )

@@ -7,6 +7,7 @@ sigma_certutil/data/ecs_windows.yml; the Sysmon channel is pipelines/ecs.yml's.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -160,13 +161,24 @@ class EcsKeywordRefusal(DetectionItemTransformation):
 # Security fields the ingest moves to an ip field, unless the value is "-" (no address),
 # which stays where it was (security.yml: `IpAddress != "-"`, `ClientAddress != "-"`).
 _IP_FIELDS = {"source.ip": "IpAddress", "related.ip": "ClientAddress"}
+# Characters of an address's text (IPv4, IPv6 and its zone).
+_ADDRESS_TEXT = re.compile(r"^[0-9A-Fa-f.:%]*$")
+# The keyword masks of the Security channel and the names Winlogbeat renders for them in
+# winlog.keywords (elastic/beats x-pack/winlogbeat/module/security/test/testdata/
+# 4625.evtx.golden.json: "keywords": ["Audit Failure"]; 4624's: ["Audit Success"]).
+_KEYWORD_NAMES = {
+    "0x8010000000000000": "Audit Failure",
+    "0x8020000000000000": "Audit Success",
+}
 
 
 @dataclass
-class EcsIpValues(DetectionItemTransformation):
-    """A value compared with an ip field must be an address (or a cidr range): "-" is kept
-    in the raw field, and a wildcard or partial address is refused, as Elasticsearch refuses
-    it on an ip field."""
+class EcsValueForms(DetectionItemTransformation):
+    """Values in the form the ingest writes them. An ip field takes addresses (or a cidr
+    range): "-" stays in the raw field, a wildcard that no address can match (``*-*``)
+    searches the raw field, where only such values stay, and any other wildcard or partial
+    address is refused, as Elasticsearch refuses it on an ip field. winlog.keywords holds the
+    keyword names, not the mask."""
 
     def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
         if _source_events(rule) is not None:
@@ -176,13 +188,17 @@ class EcsIpValues(DetectionItemTransformation):
         self, detection_item: SigmaDetectionItem
     ) -> SigmaDetection | SigmaDetectionItem | None:
         name = detection_item.field
+        if name == "winlog.keywords":
+            detection_item.value = [self._keyword(value) for value in detection_item.value]
+            return None
         if name not in _IP_FIELDS:
             return None
         for value in detection_item.value:
             if not isinstance(value, SigmaString):
                 continue  # a cidr range, which the ip field takes
             text = str(value)
-            if text == "-":
+            literal = "".join(p for p in value.s if isinstance(p, str))
+            if text == "-" or (value.contains_special() and not _ADDRESS_TEXT.match(literal)):
                 detection_item.field = EVENT_DATA + _IP_FIELDS[name]
                 return None
             try:
@@ -195,6 +211,19 @@ class EcsIpValues(DetectionItemTransformation):
                     source=None,
                 ) from None
         return None
+
+    @staticmethod
+    def _keyword(value: object) -> SigmaString:
+        text = str(value).lower()
+        if text not in _KEYWORD_NAMES:
+            raise SigmaTransformationError(
+                f"field 'Keywords' has no Elastic Common Schema home with the value '{value}': "
+                "winlog.keywords holds the rendered keyword names ("
+                + ", ".join(f"{mask} is {name}" for mask, name in _KEYWORD_NAMES.items())
+                + ")",
+                source=None,
+            )
+        return SigmaString(_KEYWORD_NAMES[text])
 
 
 def eql_category(channel: str, events: tuple[WindowsEvent, ...]) -> str:
@@ -230,7 +259,7 @@ def ecs_channel_items() -> list[ProcessingItem]:
         ProcessingItem(identifier="ecs_keyword_refused", transformation=EcsKeywordRefusal()),
         *powershell_ecs_items(),
         ProcessingItem(identifier="ecs_channel_fields", transformation=EcsChannelFields()),
-        ProcessingItem(identifier="ecs_channel_ip_values", transformation=EcsIpValues()),
+        ProcessingItem(identifier="ecs_channel_value_forms", transformation=EcsValueForms()),
         ProcessingItem(
             identifier="ecs_channel",
             transformation=ChannelCondition(field_name="winlog.channel"),
