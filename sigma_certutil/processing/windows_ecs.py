@@ -41,7 +41,7 @@ SYSMON_INDICES = ("winlogbeat-*", "logs-windows.sysmon_operational-*")
 @cache
 def _facts() -> dict[str, Any]:
     text = (files("sigma_certutil") / "data" / "ecs_windows.yml").read_text(encoding="utf-8")
-    facts: dict[str, Any] = yaml.safe_load(text)
+    facts: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return facts
 
 
