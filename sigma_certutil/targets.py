@@ -79,12 +79,14 @@ class Target:
         return self.store.summary
 
 
-# Every target reads Sysmon: pySigma's Sysmon step, the Sigma modifiers pySigma leaves short,
-# the strict field check, Sysmon sources only.
-_SYSMON = ("pysigma_sysmon", "sigma_language", "sysmon_rule", "sysmon")
+# Every target reads Windows event logs: pySigma's Sysmon step, the Sigma modifiers pySigma
+# leaves short, the strict field check, and the log sources of the catalog
+# (sigma_certutil/windows.py) only.
+_SYSMON = ("pysigma_sysmon", "sigma_language", "sysmon_rule", "windows_logsource")
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
 _ECS = (
     *_SYSMON,
+    "ecs_windows_channels",
     "ecs_registry_data",
     "ecs_user",
     "ecs",
@@ -107,7 +109,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                     "pysigma-backend-splunk",
                 ),
                 store=SPLUNK_ADDON,
-                steps=(*_SYSMON, "splunk_addon"),
+                steps=(*_SYSMON, "splunk_windows_channels", "splunk_addon"),
                 case_sensitivity=(
                     "case-insensitive (Splunk field-value matching); |cased and |re as | regex"
                 ),
@@ -185,7 +187,14 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                     "pysigma-backend-kusto",
                 ),
                 store=DEFENDER_XDR,
-                steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr", "xdr_values"),
+                steps=(
+                    *_SYSMON,
+                    "xdr_windows_channels",
+                    "xdr_registry_data",
+                    "xdr_user",
+                    "defender_xdr",
+                    "xdr_values",
+                ),
                 case_sensitivity=(
                     "case-insensitive (=~, in~, endswith, contains); |cased with ==, in, *_cs"
                 ),

@@ -86,7 +86,8 @@ def _defaults() -> list[tuple[str, str]]:
 def _pipelines_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
-        help="your own pySigma pipeline (index names, vars for |expand), composed with the "
+        help="your own pySigma pipeline (index names, vars for |expand), or a bundled one by "
+        "name (security_4688.yml: process_creation from Security 4688), composed with the "
         "target's by priority (repeatable)",
     )  # fmt: skip
 
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         "queries are printed.",
     )
     _rules_and_targets(convert_cmd)
+    _pipelines_option(convert_cmd)
     convert_cmd.add_argument(
         "--json",
         action="store_true",
@@ -133,7 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
     convert_cmd.add_argument(
         "-o", "--output", metavar="FILE", help="write the output to FILE (whole or not at all)"
     )
-    _pipelines_option(convert_cmd)
     convert_cmd.set_defaults(handler=convert_command)
 
     fields_cmd = commands.add_parser(
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show where each field of a rule lands in a target, and which pipeline steps did it",
     )
     _rules_and_targets(fields_cmd)
+    _pipelines_option(fields_cmd)
     fields_cmd.add_argument("--json", action="store_true", help="print JSON")
     fields_cmd.set_defaults(handler=fields_command)
 

@@ -9,6 +9,7 @@ Elasticsearch's (elasticsearch_not_engine).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,18 @@ if TYPE_CHECKING:
 _EQL_TYPES = {"keyword": "string", "ip": "string", "long": "number"}
 
 
-CATEGORIES = ("process", "network", "file", "registry", "driver", "configuration")
+# The Sysmon ingest's event.category values, and the security module's for the Security
+# channel (elastic/beats x-pack/winlogbeat/module/security/ingest/security.yml).
+CATEGORIES = (
+    "process",
+    "network",
+    "file",
+    "registry",
+    "driver",
+    "configuration",
+    "authentication",
+    "iam",
+)
 
 
 def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
@@ -33,7 +45,7 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
 
     tree: dict[str, Any] = {}
     for dotted, es_type in field_types.items():
-        *parents, leaf = dotted.split(".")
+        *parents, leaf = _identifier(dotted).split(".")
         node = tree
         for part in parents:
             node = node.setdefault(part, {})
@@ -41,11 +53,26 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
     return eql.Schema(dict.fromkeys(CATEGORIES, tree))
 
 
+def _identifier(name: str) -> str:
+    """A field name as the eql package can hold it. Elasticsearch EQL names a field with a
+    space in backticks (`winlog.event_data.Process Name`: Windows Defender's EventData
+    names); the package's schema takes identifiers only, so the space is written "__" in the
+    schema, the documents and the query alike."""
+    return name.replace(" ", "__")
+
+
+def _spaced_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_identifier(k): _spaced_keys(v) for k, v in value.items()}
+    return value
+
+
 def parse_eql(query: str, schema: eql.Schema) -> Any:
     """Parse and type-check; raises eql.EqlError subclasses on a bad query. The case-sensitive
     comparisons are marked for the engine (elastic_case)."""
     import eql
 
+    query = re.sub(r"`([^`]+)`", lambda m: _identifier(m.group(1)), query)
     from sigma_certutil.verify.engines.elastic_case import parse_case_aware
 
     with schema, eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
@@ -117,7 +144,7 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
         [
             eql.Event.from_data(
                 {
-                    **_one_value_lists_as_scalars(doc),
+                    **_one_value_lists_as_scalars(_spaced_keys(doc)),
                     "event_type": _event_type(doc, wanted),
                     "_index": i,
                 }
