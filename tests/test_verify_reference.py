@@ -21,10 +21,13 @@ def _rule(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_columns_are_the_fields_the_rule_names_after_the_sysmon_pipeline() -> None:
+def test_the_columns_are_the_fields_the_rule_names_after_the_log_source_conditions() -> None:
     query, fields = reference_query(load_bundled_rule())
-    assert fields == ["Image", "Initiated", "DestinationPort", "EventID"]
-    assert query.startswith("SELECT * FROM <TABLE_NAME> WHERE EventID=3 AND ")
+    assert fields == ["Image", "Initiated", "DestinationPort", "EventID", "Channel"]
+    assert query.startswith(
+        "SELECT * FROM <TABLE_NAME> WHERE Channel='Microsoft-Windows-Sysmon/Operational' AND "
+        "(EventID=3 AND "
+    ), query
 
 
 def test_an_absent_field_matches_nothing() -> None:

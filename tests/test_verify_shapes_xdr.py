@@ -391,6 +391,9 @@ def test_rows_answer_microsofts_queries(event_id: int, query: str) -> None:
 SHAPES = Path(sigma_certutil.verify.__file__).parent / "shapes"
 
 
+SHAPES_PACKAGE = "sigma_certutil.verify.shapes"
+
+
 @pytest.mark.parametrize("module", sorted(p.name for p in SHAPES.glob("*.py")))
 def test_shapes_do_not_read_the_pipelines(module: str) -> None:
     """A wrong pipeline mapping must not test itself: the shapes import nothing of the
@@ -408,7 +411,11 @@ def test_shapes_do_not_read_the_pipelines(module: str) -> None:
         "sigma_certutil.verify.shapes",
         "sigma_certutil.verify.engines.kusto",
     }
-    project = {name for name in imported if name.startswith("sigma_certutil")}
+    project = {
+        name
+        for name in imported
+        if name.startswith("sigma_certutil") and not name.startswith(f"{SHAPES_PACKAGE}.")
+    }
     assert project <= allowed, project - allowed
     text = source.read_text(encoding="utf-8")
     assert not any(name in text for name in ("pipeline_dir", "load_pipeline", "target_pipeline"))

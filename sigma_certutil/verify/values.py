@@ -36,6 +36,21 @@ def shown(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def positional_fields(data: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """EventData with its unnamed ``<Data>`` elements, which XML-to-JSON exports write as one
+    list under ``Data`` (the classic "Windows PowerShell" channel's events 400, 600 and 800),
+    named ``param1``, ``param2``, ... in order, as Winlogbeat names them (elastic/beats
+    x-pack/winlogbeat/module/powershell/ingest/powershell.yml splits ``param2`` or ``param3``).
+    Other EventData is returned as it is."""
+    positional = data.get("Data") if isinstance(data, Mapping) else None
+    if not isinstance(positional, list | tuple):
+        return data
+    fields = {k: v for k, v in data.items() if k != "Data"}
+    for number, value in enumerate(positional, 1):
+        fields.setdefault(f"param{number}", value)
+    return fields
+
+
 def sysmon_fields(data: Mapping[Any, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The fields an event keeps, and a note for each field left out."""
     fields: dict[str, Any] = {}

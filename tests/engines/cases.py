@@ -1,4 +1,4 @@
-"""Test cases: a Sysmon event and whether the rule under test means it to match."""
+"""Test cases: a Windows event and whether the rule under test means it to match."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from sigma_certutil.verify.events import PROVIDERS, SYSMON_CHANNEL
+
 
 @dataclass(frozen=True)
 class Case:
@@ -17,6 +19,12 @@ class Case:
     event: dict[str, Any]
     event_id: int = 3
     xdr_action: str | None = None
+    channel: str = SYSMON_CHANNEL
+    provider: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.provider:
+            object.__setattr__(self, "provider", PROVIDERS.get(self.channel, ""))
 
 
 def load_cases(path: Path) -> list[Case]:

@@ -1,6 +1,7 @@
-"""Sysmon events as Elastic Common Schema documents, as the Winlogbeat sysmon module's ingest
-pipeline writes them (elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every
-event id), and the field types of the index they land in."""
+"""Windows events as Elastic Common Schema documents: Sysmon events as the Winlogbeat sysmon
+module's ingest pipeline writes them (elastic/beats x-pack/winlogbeat/module/sysmon/ingest/
+sysmon.yml, every event id), the other channels as ``ecs_windows`` says; and the field types
+of the index they land in."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import yaml
 
 from sigma_certutil.sysmon import sysmon_events
 from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent, whole_number
+from sigma_certutil.verify.shapes.ecs_windows import to_ecs_windows
 
 HERE = Path(__file__).resolve().parent
 
@@ -90,9 +92,12 @@ _HIVES = {
 
 
 def to_ecs(case: ShapedEvent) -> dict[str, Any]:
-    """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event. Winlogbeat
-    reads EventData as text; a number field that is not a whole number of 64 bits is not
+    """An ECS document as Winlogbeat writes the event: a Sysmon event as the sysmon ingest
+    pipeline does, another channel's as ``ecs_windows.to_ecs_windows``. Winlogbeat reads
+    EventData as text; a number field that is not a whole number of 64 bits is not
     converted, so its ECS field is not written (and the raw field is removed as usual)."""
+    if case.channel != CHANNEL:
+        return to_ecs_windows(case)
     data = {k: str(v) for k, v in case.event.items() if v not in ("", None, "-")}
     code = case.event_id
     doc: dict[str, Any] = {}
