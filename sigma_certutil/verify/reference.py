@@ -10,7 +10,8 @@ it the reference would match events of every channel.
 
 The table has a column for EventID, Channel and Provider_Name (the event's System part, as
 Sigma rules name them) and for every field the rule names: a field an event lacks is NULL
-there, which matches nothing (as in every engine). ``Data``, the field Sigma's classic
+there, which matches nothing (as in every engine). A rule's field matches an EventData name
+with spaces written without them or with underscores. ``Data``, the field Sigma's classic
 PowerShell rules search, is the event's unnamed data (param1, param2, ...) joined by line
 breaks when the event has no field of that name.
 """
@@ -192,7 +193,14 @@ def event_field(event: WindowsEvent, name: str) -> Any:
     if name == "Data" and "Data" not in event.event:
         unnamed = [str(v) for k, v in sorted(_params(event.event))]
         return "\n".join(unnamed) if unnamed else None
-    return event.event.get(name)
+    if name in event.event:
+        return event.event[name]
+    # Sigma writes a name with spaces without them or with _ for each ("Process Name" is
+    # ProcessName in SigmaHQ's Defender rules, "Feature Name" Feature_Name).
+    for key, value in event.event.items():
+        if " " in key and name in (key.replace(" ", ""), key.replace(" ", "_")):
+            return value
+    return None
 
 
 def reference_matches(rule: SigmaRule, events: Sequence[WindowsEvent]) -> set[int]:

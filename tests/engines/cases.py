@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from sigma_certutil.verify.events import PROVIDERS, SYSMON_CHANNEL
+from sigma_certutil.verify.events import PROVIDERS, SYSMON_CHANNEL, WindowsEvent
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,40 @@ def load_sysmon_json(path: Path, match: bool) -> Case:
     """A real event as SigmaHQ's regression data stores it ({"Event": {"System", "EventData"}})."""
     event = json.loads(path.read_text(encoding="utf-8"))["Event"]
     return Case(path.stem, match, event["EventData"], int(event["System"]["EventID"]))
+
+
+@dataclass(frozen=True)
+class WindowsFixture:
+    """A raw event of tests/fixtures/windows_events.yml and, when its source is a golden
+    file, what the golden ECS document holds."""
+
+    family: str
+    name: str
+    event: WindowsEvent
+    golden: dict[str, Any] | None
+    golden_event_data: dict[str, Any] | None
+    has_golden_event_data: bool
+
+
+def windows_fixtures(path: Path) -> dict[str, WindowsFixture]:
+    """The fixtures by "<family>/<name>"."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fixtures: dict[str, WindowsFixture] = {}
+    for family, block in data.items():
+        for item in block["events"]:
+            event = WindowsEvent(
+                item["name"],
+                item["event_data"],
+                item["event_id"],
+                channel=block["channel"],
+                provider=block.get("provider", ""),
+            )
+            fixtures[f"{family}/{item['name']}"] = WindowsFixture(
+                family,
+                item["name"],
+                event,
+                item.get("golden"),
+                item.get("golden_event_data"),
+                "golden_event_data" in item,
+            )
+    return fixtures

@@ -281,11 +281,16 @@ def _powershell(doc: dict[str, Any], data: dict[str, str], user_field: str) -> N
     for raw, target in _PS_RENAMES.items():
         if raw in data:
             _put(doc, target, data.pop(raw))
-    user = data.pop(user_field, "")
-    if user.count("\\") == 1:
-        domain, name = user.split("\\")
-        _put(doc, "user.domain", domain)
-        _put(doc, "user.name", name)
+    user = data.pop(user_field, "").split("\\")
+    if len(user) == 2:
+        _put(doc, "user.domain", user[0])
+        _put(doc, "user.name", user[1])
+    connected = data.pop("ConnectedUser", "").split("\\")
+    if len(connected) == 2:  # the connected user is the source, the user the destination
+        _put(doc, "source.user", {"domain": connected[0], "name": connected[1]})
+        if "user" in doc:
+            _put(doc, "destination.user", doc.pop("user"))
+        _put(doc, "user", {"domain": connected[0], "name": connected[1]})
     if "Path" in data:  # 4104's script path
         data["ScriptName"] = data.pop("Path")
     script = data.pop("ScriptName", "")
@@ -303,7 +308,7 @@ def _powershell_operational(doc: dict[str, Any], data: dict[str, str], code: int
         _update(data, _key_values(data["ContextInfo"], "\n"))
     _put(doc, "event.type", {4105: "start", 4106: "end"}.get(code, "info"))
     _powershell(doc, data, "User")
-    for removed in ("ContextInfo", "Payload", "Severity", "ConnectedUser"):
+    for removed in ("ContextInfo", "Payload", "Severity", "UserData"):
         data.pop(removed, None)
 
 

@@ -10,18 +10,24 @@ With classic rendering the source would be ``WinEventLog:<channel>``, and the fi
 names of the message text's labels (``Account_Name``, ``Process_Command_Line``, ...): this
 package's queries assume XML rendering.
 
+A name with characters other than letters, digits and _ (Windows Defender's "Threat Name")
+becomes one with _ in their place, as Splunk's key cleaning does (transforms.conf.spec,
+CLEAN_KEYS, on by default: "replaces ... non-alphanumeric characters with underscores").
+
 Unnamed ``<Data>`` elements (the classic PowerShell channel) are one multivalue ``Data``
 field in Splunk; the search model compares one value, so they are joined with line breaks.
 """
 
 from __future__ import annotations
 
+import re
+
 from sigma_certutil.verify.shapes import ShapedEvent
 
 
 def to_splunk(case: ShapedEvent) -> dict[str, str]:
     """An event as the add-on extracts it: EventData names, string values."""
-    fields = {name: str(value) for name, value in case.event.items()}
+    fields = {re.sub(r"[^A-Za-z0-9_]", "_", name): str(value) for name, value in case.event.items()}
     unnamed = sorted(
         (int(name[5:]), value)
         for name, value in fields.items()

@@ -1,0 +1,90 @@
+"""verify/shapes/ecs_windows.py against the Winlogbeat modules' golden files: each raw event
+of tests/fixtures/windows_events.yml whose source is a golden file (elastic/beats
+x-pack/winlogbeat/module/{security,powershell}/test/testdata/ingest/*.golden.json) must
+become what the golden ECS document holds, field by field, and keep under
+winlog.event_data exactly what the golden document keeps there. The expected values are
+the golden files', never the shaper's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from engines.cases import windows_fixtures
+from helpers import TESTS
+
+from sigma_certutil.verify.shapes.ecs import to_ecs
+
+FIXTURES = windows_fixtures(TESTS / "fixtures" / "windows_events.yml")
+GOLDEN = sorted(name for name, fixture in FIXTURES.items() if fixture.golden)
+
+
+def _get(doc: dict[str, Any], dotted: str) -> Any:
+    node: Any = doc
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return "<absent>"
+        node = node[part]
+    return node
+
+
+def test_every_family_has_a_golden_event() -> None:
+    assert {FIXTURES[name].family for name in GOLDEN} >= {
+        "security",
+        "powershell",
+        "powershell_classic",
+    }
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_the_shaper_writes_what_the_golden_document_holds(name: str) -> None:
+    fixture = FIXTURES[name]
+    doc = to_ecs(fixture.event)
+    assert fixture.golden is not None
+    wrong = {
+        field: (_get(doc, field), expected)
+        for field, expected in fixture.golden.items()
+        if _get(doc, field) != expected
+    }
+    assert not wrong, wrong
+    if fixture.has_golden_event_data:
+        kept = doc.get("winlog", {}).get("event_data")
+        assert kept == fixture.golden_event_data
+
+
+def test_the_channel_provider_and_code_of_every_event() -> None:
+    for fixture in FIXTURES.values():
+        doc = to_ecs(fixture.event)
+        assert doc["winlog"]["channel"] == fixture.event.channel
+        assert doc["event"]["code"] == str(fixture.event.event_id)
+        assert doc["winlog"]["provider_name"] == fixture.event.provider
+
+
+def test_a_channel_without_a_module_keeps_its_event_data_as_text() -> None:
+    """No Winlogbeat module reads System or Defender: every non-empty field stays under
+    winlog.event_data, as text, under its own name."""
+    doc = to_ecs(FIXTURES["system/service_installed_driver"].event)
+    assert doc["winlog"]["event_data"] == {
+        "ServiceName": "Intel(R) PRO/1000 NDIS 6 Adapter Driver",
+        "ImagePath": r"system32\DRIVERS\e1g6032e.sys",
+        "ServiceType": "kernel mode driver",
+        "StartType": "demand start",
+    }
+    assert "module" not in doc["event"]
+    defender = to_ecs(FIXTURES["defender/malware_detected"].event)
+    assert defender["winlog"]["event_data"]["Threat Name"] == "HackTool:Win32/Mimikatz.D"
+
+
+def test_security_addresses_and_share_events() -> None:
+    """security.yml: an IPv4-mapped address loses "::ffff:", a "-" process name is moved
+    all the same ("Rename Common Auth Fields" tests only for null); 5140/5145 are in none of
+    its scripts' lists, so their addresses and subject stay under winlog.event_data."""
+    logon = to_ecs(FIXTURES["security/network_logon_from_remote"].event)
+    assert logon["source"] == {"ip": "10.0.0.12", "port": 49205, "domain": "WIN81"}
+    assert logon["winlog"]["logon"]["type"] == "Network"
+    share = to_ecs(FIXTURES["security/share_accessed_admin"].event)
+    assert "source" not in share
+    assert share["winlog"]["event_data"]["IpAddress"] == "10.0.0.100"
+    assert logon["process"] == {"executable": "-", "name": "-", "pid": 0}
+    assert "user" not in share
+    assert share["winlog"]["event_data"]["SubjectUserName"] == "dadmin"
