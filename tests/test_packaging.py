@@ -23,6 +23,7 @@ def test_wheel_contains_pipelines_rule_and_types(tmp_path: Path) -> None:
     assert "sigma_certutil/rules/net_connection_win_certutil_initiated_connection.yml" in names
     assert "sigma_certutil/py.typed" in names
     assert "sigma_certutil/data/sysmon_events.yml" in names
+    assert "sigma_certutil/data/windows_events.yml" in names
     assert "sigma_certutil/verify/engines/LuceneQueryCheck.java" in names
     assert "sigma_certutil/verify/shapes/ecs_fields.yml" in names
     # Every module of the package (an ignore pattern such as "build/" once left one out).
