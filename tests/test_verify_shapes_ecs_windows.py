@@ -88,3 +88,43 @@ def test_security_addresses_and_share_events() -> None:
     assert logon["process"] == {"executable": "-", "name": "-", "pid": 0}
     assert "user" not in share
     assert share["winlog"]["event_data"]["SubjectUserName"] == "dadmin"
+
+
+@pytest.mark.engine
+def test_the_documents_index_and_run_on_the_ecs_engines() -> None:
+    """Every shaped document goes into the engines' typed index (its fields are in the ECS
+    types or are winlog.event_data keywords), and hand-written queries on the ECS fields
+    the pipelines write find the events that hold them."""
+    from helpers import require_engine
+
+    from sigma_certutil.stores import ECS
+    from sigma_certutil.verify.engines.eql import ecs_schema, run_eql
+    from sigma_certutil.verify.engines.lucene import index_types, lucene_unavailable, run_lucene
+    from sigma_certutil.verify.shapes.ecs import ecs_fields
+
+    events = [fixture.event for fixture in FIXTURES.values()]
+    docs = [to_ecs(event) for event in events]
+    eql_hits = run_eql(
+        'authentication where winlog.logon.type == "Network" and source.ip == "10.0.0.12"',
+        ecs_schema(ecs_fields()),
+        docs,
+    )
+    assert {events[i].name for i in eql_hits} == {"network_logon_from_remote"}
+    process_hits = run_eql(
+        'process where powershell.file.script_block_text : "*DownloadString*"',
+        ecs_schema(ecs_fields()),
+        docs,
+    )
+    assert {events[i].name for i in process_hits} == {"script_block_download_cradle"}
+    require_engine(lucene_unavailable())
+    queries = [
+        'winlog.channel:"Windows PowerShell" AND powershell.engine.version:2.0',
+        "service.name:updsvc AND event.code:4697",
+        "winlog.event_data.Threat\\ Name:*Mimikatz*",
+    ]
+    hits = run_lucene(queries, docs, index_types(ECS, docs))
+    assert [{events[i].name for i in found} for found in hits] == [
+        {"engine_started_version_2"},
+        {"service_installed_from_temp"},
+        {"malware_detected"},
+    ]

@@ -21,16 +21,24 @@ if TYPE_CHECKING:
 _EQL_TYPES = {"keyword": "string", "ip": "string", "long": "number"}
 
 
-CATEGORIES = ("process", "network", "file", "registry", "driver", "configuration")
+# The event.category values the Winlogbeat sysmon, security and powershell pipelines write.
+CATEGORIES = (
+    "process", "network", "file", "registry", "driver", "configuration", "authentication",
+    "iam", "session",
+)  # fmt: skip
 
 
 def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
-    """An EQL schema whose event categories (the Sysmon ingest's event.category values) all
+    """An EQL schema whose event categories (the ingest pipelines' event.category values) all
     carry the given ECS fields."""
     import eql
 
     tree: dict[str, Any] = {}
     for dotted, es_type in field_types.items():
+        if not all(part.isidentifier() for part in dotted.split(".")):
+            # An EQL field name is dotted identifiers: no query can name Windows Defender's
+            # "winlog.event_data.Threat Name", and the schema refuses such a key.
+            continue
         *parents, leaf = dotted.split(".")
         node = tree
         for part in parents:
@@ -51,6 +59,8 @@ def _event_type(doc: dict[str, Any], wanted: str) -> str:
     """Elasticsearch matches `registry where` when event.category holds "registry" among
     others; the eql engine compares one event type, so pick the one the query asks for."""
     categories = doc.get("event", {}).get("category", [])
+    if isinstance(categories, str):  # the powershell pipelines write one category as text
+        categories = [categories]
     if wanted in categories or wanted == "any":
         return wanted
     return str(categories[0]) if categories else "any"

@@ -15,17 +15,23 @@ import yaml
 from sigma_certutil.sysmon import sysmon_events
 from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent, whole_number
 from sigma_certutil.verify.shapes.ecs_windows import to_ecs_windows
+from sigma_certutil.windows import log_sources
 
 HERE = Path(__file__).resolve().parent
 
 
 def ecs_fields() -> dict[str, str]:
     """Index field types: the ECS fields in ecs_fields.yml, and winlog.event_data.<Name> as
-    keyword for every Sysmon field (Winlogbeat's template maps winlog.event_data.* as keyword)."""
+    keyword for every Sysmon field and every field of the other channels' events under its
+    XML name (Winlogbeat's template maps winlog.event_data.* as keyword)."""
     fields: dict[str, str] = yaml.safe_load((HERE / "ecs_fields.yml").read_text(encoding="utf-8"))
     for event in sysmon_events().values():
         for name in event.fields:
             fields.setdefault(f"winlog.event_data.{name}", "keyword")
+    for source in log_sources().values():
+        for each in source.events:
+            for name in each.fields - each.user_data:
+                fields.setdefault(f"winlog.event_data.{each.xml_name(name)}", "keyword")
     fields["winlog.event_data.TargetProcessGUID"] = "keyword"
     return fields
 

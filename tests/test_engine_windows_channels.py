@@ -1,0 +1,134 @@
+"""Rules on the Windows channels beside Sysmon's (Security, PowerShell, the classic PowerShell
+channel, System, Windows Defender), run through each executable target's engine over the
+raw events of tests/fixtures/windows_events.yml stored as each target's store keeps them,
+beside the Sigma reference on the raw fields.
+
+The events each rule must match are written here, decided from the rule and the raw events
+(never from a pipeline); every event of every channel is in the pool, so a query that
+forgets its channel or event id matches too much. Defender XDR keeps no table of these
+channels: a rule on them is refused with a reason naming the channel, except where a table
+documents the same fact (Security 4688 and DeviceProcessEvents).
+"""
+
+from __future__ import annotations
+
+import pytest
+from engines.cases import windows_fixtures
+from engines.spl_model import spl_search
+from helpers import TESTS, require_engine
+
+from sigma_certutil import convert, load_rule
+from sigma_certutil.errors import ConversionError
+from sigma_certutil.verify import Verdict, verify
+from sigma_certutil.verify.engines import unavailable
+from sigma_certutil.verify.reference import reference_matches
+from sigma_certutil.verify.shapes.splunk import to_splunk
+
+RULES_DIR = TESTS / "rules" / "windows_channels"
+FIXTURES = windows_fixtures(TESTS / "fixtures" / "windows_events.yml")
+EVENTS = [fixture.event for fixture in FIXTURES.values()]
+
+# Rule -> the events it must match (by name), and the channel it reads.
+EXPECTED: dict[str, tuple[set[str], str]] = {
+    "security_network_logon_administrator": ({"network_logon_from_remote"}, "Security"),
+    "security_rundll32_from_public": ({"process_created_rundll32"}, "Security"),
+    "security_service_installed_from_temp": ({"service_installed_from_temp"}, "Security"),
+    "security_scheduled_task_public": ({"scheduled_task_created"}, "Security"),
+    "security_admin_share_access": ({"share_accessed_admin"}, "Security"),
+    "security_executable_on_c_share": ({"share_file_checked"}, "Security"),
+    "ps_script_download_cradle": (
+        {"script_block_download_cradle"},
+        "Microsoft-Windows-PowerShell/Operational",
+    ),
+    "ps_module_cmd": ({"module_pipeline"}, "Microsoft-Windows-PowerShell/Operational"),
+    "ps_classic_start_version_2": ({"engine_started_version_2"}, "Windows PowerShell"),
+    "system_psexec_service_installed": ({"service_installed_psexec"}, "System"),
+    "windefend_hacktool_detected": (
+        {"malware_detected"},
+        "Microsoft-Windows-Windows Defender/Operational",
+    ),
+}
+RULES = sorted(EXPECTED)
+# Fields Winlogbeat does not keep as the rule reads them: an ECS target must refuse the rule
+# naming the field (powershell_operational.yml removes Payload after splitting it into
+# powershell.command.invocation_details; powershell.yml removes the classic channel's
+# param1..3 after its kv), or express it exactly and agree.
+ECS_MAY_REFUSE = {"ps_module_cmd": "Payload", "ps_classic_start_version_2": "Data"}
+# Rules whose facts a Defender XDR table documents (DeviceProcessEvents: process created).
+XDR_DOCUMENTED = {"security_rundll32_from_public"}
+WAITS = pytest.mark.xfail(
+    strict=True,
+    reason="waits for the winlogs branch's per-target mappings of the Windows channels",
+)
+
+
+def _rule(name: str):  # type: ignore[no-untyped-def]
+    return load_rule(RULES_DIR / f"{name}.yml")
+
+
+def test_every_rule_has_its_file_and_every_event_a_distinct_name() -> None:
+    assert sorted(p.stem for p in RULES_DIR.glob("*.yml")) == RULES
+    assert len({event.name for event in EVENTS}) == len(EVENTS)
+    assert {name for names, _ in EXPECTED.values() for name in names} <= {
+        event.name for event in EVENTS
+    }
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_reference_matches_what_the_rule_means(rule: str) -> None:
+    """The reference adds the log source's channel (and, for ps_*, its event id): events of
+    other channels with the same fields do not match."""
+    hits = reference_matches(_rule(rule), EVENTS)
+    assert {EVENTS[i].name for i in hits} == EXPECTED[rule][0]
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("target", ["eql", "lucene"])
+@pytest.mark.parametrize("rule", RULES)
+@WAITS
+def test_ecs_engines(rule: str, target: str) -> None:
+    require_engine(unavailable(target))
+    [checked] = verify([_rule(rule)], EVENTS, [target])
+    [result] = checked.results
+    if rule in ECS_MAY_REFUSE and result.status is Verdict.NOT_CONVERTED:
+        assert ECS_MAY_REFUSE[rule] in result.detail, result.detail
+        return
+    assert result.status is Verdict.AGREES, (result.status, result.detail, result.matched)
+    assert set(result.matched) == EXPECTED[rule][0]
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("rule", RULES)
+@WAITS
+def test_splunk_model(rule: str) -> None:
+    query = convert(_rule(rule), "splunk")
+    assert f'source="XmlWinEventLog:{EXPECTED[rule][1]}"' in query, query
+    matched = spl_search(query, [to_splunk(event) for event in EVENTS])
+    assert {EVENTS[i].name for i in matched} == EXPECTED[rule][0], query
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("rule", RULES)
+@WAITS
+def test_kusto_refuses_the_channels_xdr_does_not_hold(rule: str) -> None:
+    require_engine(unavailable("kusto"))
+    [checked] = verify([_rule(rule)], EVENTS, ["kusto"])
+    [result] = checked.results
+    if rule in XDR_DOCUMENTED and result.status is not Verdict.NOT_CONVERTED:
+        assert result.status is Verdict.AGREES, (result.status, result.detail)
+        assert set(result.matched) == EXPECTED[rule][0]
+        return
+    assert result.status is Verdict.NOT_CONVERTED
+    assert EXPECTED[rule][1] in result.detail, result.detail
+
+
+def test_a_refused_rule_names_the_target_in_the_api() -> None:
+    """Whatever the mappings, an ECS refusal is a ConversionError, never a silent query."""
+    for rule in RULES:
+        for target in ("eql", "lucene", "esql", "splunk", "kusto"):
+            try:
+                query = convert(_rule(rule), target)
+            except ConversionError as error:
+                assert error.target == target
+                continue
+            assert query.strip()
