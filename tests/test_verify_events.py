@@ -215,3 +215,23 @@ def test_a_channel_or_provider_that_is_no_name(line: str, message: str, tmp_path
     path = tmp_path / "bad.json"
     path.write_text(line, encoding="utf-8")
     _check(path, message)
+
+
+def test_user_data_is_read_as_the_fields_of_its_element(tmp_path: Path) -> None:
+    path = tmp_path / "wmi.json"
+    path.write_text(
+        '{"Event": {"System": {"EventID": 5858, '
+        '"Channel": "Microsoft-Windows-WMI-Activity/Operational"}, "UserData": '
+        '{"Operation_ClientFailure": {"#attributes": {"xmlns": "x"}, "ClientProcessId": 25920, '
+        '"Operation": "Start IWbemServices::ExecMethod"}}}}\n'
+        '{"Event": {"System": {"EventID": 1102, "Channel": "Security"}, "UserData": '
+        '{"A": {}, "B": {}}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(EventsError) as raised:
+        load_events(path)
+    assert str(raised.value) == f"{path}: event 2: Event.UserData is not one element of fields"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0], encoding="utf-8")
+    [event] = load_events(path)
+    assert event.user_data == "Operation_ClientFailure"
+    assert event.event == {"ClientProcessId": 25920, "Operation": "Start IWbemServices::ExecMethod"}

@@ -128,3 +128,25 @@ def test_the_documents_index_and_run_on_the_ecs_engines() -> None:
         {"service_installed_from_temp"},
         {"malware_detected"},
     ]
+
+
+def test_user_data_lands_under_winlog_user_data() -> None:
+    """Winlogbeat writes <UserData> under winlog.user_data with the element's name as
+    xml_name (x-pack/winlogbeat/module/security/test/testdata/ingest/1102.golden.json:
+    "user_data": {"xml_name": "LogFileCleared", "SubjectUserName": ...})."""
+    from sigma_certutil.verify.events import WindowsEvent
+
+    event = WindowsEvent(
+        "cleared",
+        {"SubjectUserName": "vagrant", "SubjectDomainName": "VAGRANT"},
+        1102,
+        channel="Security",
+        user_data="LogFileCleared",
+    )
+    doc = to_ecs(event)
+    assert doc["winlog"]["user_data"] == {
+        "xml_name": "LogFileCleared",
+        "SubjectUserName": "vagrant",
+        "SubjectDomainName": "VAGRANT",
+    }
+    assert "event_data" not in doc["winlog"]

@@ -68,6 +68,9 @@ class WindowsEvent:
     xdr_action: str | None = None
     channel: str = SYSMON_CHANNEL
     provider: str = ""
+    # The <UserData> element the fields come from (WMI-Activity's Operation_ClientFailure,
+    # Security 1102's LogFileCleared), or "" when they are EventData.
+    user_data: str = ""
     notes: tuple[str, ...] = field(default=(), init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -160,12 +163,16 @@ def _event(number: int, value: Any, source: Path) -> WindowsEvent:
             if found is not None and not isinstance(found, dict):
                 raise EventsError(f"{where}: Event.{part} is not a JSON object", source)
         system = system or {}
+        element = ""
+        if not data and isinstance(event.get("UserData"), dict):
+            element, data = _user_data(event["UserData"], where, source)
         event_id = system.get("EventID")
         channel, provider = system.get("Channel"), system.get("Provider")
         if isinstance(provider, dict):  # <Provider Name="..."/> as XML-to-JSON writes it
             provider = (provider.get("#attributes") or {}).get("Name", provider.get("Name"))
         data = data or {}
     else:
+        element = ""
         data = {k: v for k, v in value.items() if k not in _SYSTEM_KEYS}
         event_id = value.get("EventID")
         channel, provider = value.get("Channel"), value.get("Provider")
@@ -187,7 +194,17 @@ def _event(number: int, value: Any, source: Path) -> WindowsEvent:
         number_id,
         channel=channel.strip() if channel else SYSMON_CHANNEL,
         provider=provider.strip() if provider else "",
+        user_data=element,
     )
+
+
+def _user_data(value: dict[str, Any], where: str, source: Path) -> tuple[str, dict[str, Any]]:
+    """(element name, fields) of ``<UserData><Element>fields</Element></UserData>``."""
+    elements = {k: v for k, v in value.items() if k != "#attributes"}
+    if len(elements) != 1 or not isinstance(next(iter(elements.values())), dict):
+        raise EventsError(f"{where}: Event.UserData is not one element of fields", source)
+    [(name, fields)] = elements.items()
+    return name, {k: v for k, v in fields.items() if k != "#attributes"}
 
 
 def _event_id(value: Any) -> int | None:
@@ -202,7 +219,8 @@ def _event_id(value: Any) -> int | None:
 def load_events(path: str | Path) -> list[WindowsEvent]:
     """Events of a file. Each value is either ``{"Event": {"System": {"EventID": ..,
     "Channel": .., "Provider": {"#attributes": {"Name": ..}}}, "EventData": {..}}}``
-    (SigmaHQ's regression data) or a flat object of EventData fields that names its
+    (SigmaHQ's regression data; ``"UserData": {"<Element>": {..}}`` in place of EventData)
+    or a flat object of EventData fields that names its
     ``EventID`` (and its ``Channel`` and ``Provider`` when it is not a Sysmon event). A file
     holding no event is an EventsError."""
     source = Path(path)

@@ -21,6 +21,7 @@ class Case:
     xdr_action: str | None = None
     channel: str = SYSMON_CHANNEL
     provider: str = ""
+    user_data: str = ""
 
     def __post_init__(self) -> None:
         if not self.provider:
@@ -70,7 +71,8 @@ def windows_fixtures(path: Path) -> dict[str, WindowsFixture]:
                 item["event_data"],
                 item["event_id"],
                 channel=block["channel"],
-                provider=block.get("provider", ""),
+                provider=item.get("provider", block.get("provider", "")),
+                user_data=item.get("user_data", ""),
             )
             fixtures[f"{family}/{item['name']}"] = WindowsFixture(
                 family,

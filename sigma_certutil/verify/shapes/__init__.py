@@ -43,6 +43,9 @@ class ShapedEvent(Protocol):
     @property
     def provider(self) -> str: ...
 
+    @property
+    def user_data(self) -> str: ...
+
 
 def whole_number(value: object, hexadecimal: bool = False) -> int | None:
     """A Sysmon number field (a process id, a port) as a 64-bit integer: a JSON integer or

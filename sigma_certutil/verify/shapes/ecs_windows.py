@@ -124,8 +124,10 @@ def to_ecs_windows(case: ShapedEvent) -> dict[str, Any]:
         _powershell_operational(doc, data, code)
     elif case.channel == PS_CLASSIC:
         _powershell_classic(doc, data, code)
-    if data:
-        doc.setdefault("winlog", {})["event_data"] = data
+    if data and case.user_data:  # Winlogbeat: <UserData> under winlog.user_data
+        doc["winlog"]["user_data"] = {"xml_name": case.user_data, **data}
+    elif data:
+        doc["winlog"]["event_data"] = data
     return doc
 
 
@@ -151,7 +153,8 @@ def _security(doc: dict[str, Any], data: dict[str, str], code: int) -> None:
             user["name"] = data["TargetUserName"].split("@")[0]
         if "TargetDomainName" in data:
             user["domain"] = data["TargetDomainName"]
-    if code in _SUBJECT_USER:  # "Copy Subject User from Event Data": overwrites
+    # "Copy Subject User from Event Data" (overwrites), and "from user_data" for 1102.
+    if code in _SUBJECT_USER or code == 1102:
         for raw, name in (("SubjectUserSid", "id"), ("SubjectUserName", "name"),
                           ("SubjectDomainName", "domain")):  # fmt: skip
             if raw in data:
