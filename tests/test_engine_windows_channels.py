@@ -21,7 +21,10 @@ from sigma_certutil import convert, load_rule
 from sigma_certutil.errors import ConversionError
 from sigma_certutil.verify import Verdict, verify
 from sigma_certutil.verify.engines import unavailable
+from sigma_certutil.verify.engines.eql import ecs_schema, run_eql
 from sigma_certutil.verify.reference import reference_matches
+from sigma_certutil.verify.shapes.ecs import ecs_fields
+from sigma_certutil.verify.shapes.ecs_windows import to_ecs_agent
 from sigma_certutil.verify.shapes.splunk import to_splunk
 
 RULES_DIR = TESTS / "rules" / "windows_channels"
@@ -95,6 +98,24 @@ def test_ecs_engines(rule: str, target: str) -> None:
         return
     assert result.status is Verdict.AGREES, (result.status, result.detail, result.matched)
     assert set(result.matched) == EXPECTED[rule][0]
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("rule", RULES)
+@WAITS
+def test_eql_on_the_elastic_agent_documents(rule: str) -> None:
+    """The same query finds the same events in the Elastic Agent's documents (no
+    event.module there): a query must not rest on what only Winlogbeat writes."""
+    require_engine(unavailable("eql"))
+    try:
+        query = convert(_rule(rule), "eql")
+    except ConversionError as error:
+        assert rule in ECS_MAY_REFUSE, error.reason
+        assert ECS_MAY_REFUSE[rule] in error.reason, error.reason
+        return
+    docs = [to_ecs_agent(event) for event in EVENTS]
+    hits = run_eql(query, ecs_schema(ecs_fields()), docs)
+    assert {EVENTS[i].name for i in hits} == EXPECTED[rule][0], query
 
 
 @pytest.mark.engine

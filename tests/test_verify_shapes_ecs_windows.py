@@ -150,3 +150,24 @@ def test_user_data_lands_under_winlog_user_data() -> None:
         "SubjectDomainName": "VAGRANT",
     }
     assert "event_data" not in doc["winlog"]
+
+
+def test_the_elastic_agent_documents_lack_event_module() -> None:
+    """The integrations' pipeline tests (elastic/integrations packages/windows/data_stream/
+    powershell_operational/_dev/test/pipeline/test-events.json-expected.json: the 4104 of
+    .\\patata.ps1; packages/system/data_stream/security/_dev/test/pipeline/
+    test-4698-scheduled-task-created.json-expected.json) write no event.module, and keep
+    the same renames and event_data."""
+    from sigma_certutil.verify.shapes.ecs_windows import to_ecs_agent
+
+    script = to_ecs_agent(FIXTURES["powershell/script_block"].event)
+    assert "module" not in script["event"]
+    assert script["event"]["category"] == "process"
+    assert script["powershell"]["file"]["script_block_text"] == ".\\patata.ps1"
+    assert (script["powershell"]["sequence"], script["powershell"]["total"]) == (1, 1)
+    task = to_ecs_agent(FIXTURES["security/scheduled_task_created"].event)
+    assert "module" not in task["event"]
+    assert task["event"]["action"] == "scheduled-task-created"
+    assert task["event"]["category"] == ["iam", "configuration"]
+    assert "TaskContent" in task["winlog"]["event_data"]
+    assert task["user"]["name"] == "Administrator"

@@ -14,11 +14,15 @@ Sources, each read for what it does to the events SigmaHQ's rules use:
 - the modules' golden files (x-pack/winlogbeat/module/*/test/testdata/ingest/*.golden.json),
   which tests/test_verify_shapes_ecs_windows.py checks this module against.
 
-The Elastic Agent's System integration (security data stream) and Windows integration
-(powershell and powershell_operational data streams) run the same pipelines
-(elastic/integrations packages/system/data_stream/security/elasticsearch/ingest_pipeline/
-default.yml, packages/windows/data_stream/powershell*/elasticsearch/ingest_pipeline/
-default.yml): the documents are the same, in other indices.
+The Elastic Agent's System integration (security data stream, logs-system.security-*) and
+Windows integration (powershell and powershell_operational data streams,
+logs-windows.powershell*-*) run ports of the same pipelines, with the same renames and the
+same winlog.event_data; ``to_ecs_agent`` writes what differs, from the packages' pipeline
+tests (elastic/integrations packages/system/data_stream/security/_dev/test/pipeline/
+test-4698-scheduled-task-created.json-expected.json, packages/windows/data_stream/
+powershell_operational/_dev/test/pipeline/test-events.json-expected.json): no event.module
+(the data stream names the dataset instead), and for 4698 to 4702 the task's XML parsed
+into winlog.scheduled_task (not built here: TaskContent stays as it is beside it).
 """
 
 from __future__ import annotations
@@ -322,3 +326,11 @@ def _powershell_classic(doc: dict[str, Any], data: dict[str, str], code: int) ->
     _powershell(doc, data, "UserId")
     for removed in ("param1", "param2", "param3"):
         data.pop(removed, None)
+
+
+def to_ecs_agent(case: ShapedEvent) -> dict[str, Any]:
+    """The ECS document the Elastic Agent's integrations write for an event of a channel
+    other than Sysmon's: Winlogbeat's, without event.module."""
+    doc = to_ecs_windows(case)
+    doc["event"].pop("module", None)
+    return doc
