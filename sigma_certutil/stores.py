@@ -60,24 +60,38 @@ class Store:
 
 SPLUNK_ADDON = Store(
     id="splunk-addon",
-    name="Splunk Add-on for Sysmon",
+    name="Splunk Add-ons for Sysmon and Microsoft Windows",
     description=(
-        'Splunk Add-on for Sysmon: source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", '
-        "EventCode, raw Sysmon field names"
+        "Splunk Add-ons for Sysmon and Microsoft Windows, XML rendering: "
+        'source="XmlWinEventLog:<channel>", EventCode, raw EventData field names'
     ),
     shaper="sigma_certutil.verify.shapes.splunk:to_splunk",
 )
 
-# Where the Winlogbeat sysmon module (winlogbeat-*) and the Elastic Agent Windows
-# integration's sysmon_operational data stream (logs-windows.sysmon_operational-*) write.
+# Where Winlogbeat (winlogbeat-*) and the Elastic Agent's data streams write the Windows
+# event logs: the Windows integration's sysmon_operational, powershell_operational,
+# powershell and windows_defender, the System integration's security, system and
+# application, and the Custom Windows Event Logs integration (winlog) for every other
+# channel. A query names the ones of its channel (sigma_certutil/data/ecs_windows.yml).
 ECS = Store(
     id="ecs",
     name="Elastic Common Schema",
     description=(
-        "Elastic Common Schema as the Winlogbeat sysmon module and the Elastic Agent "
-        "windows.sysmon_operational data stream write it"
+        "Elastic Common Schema as Winlogbeat (its sysmon, security and powershell modules, "
+        "winlog.event_data for the other channels) and the Elastic Agent's Windows and "
+        "System integrations write it"
     ),
-    indices=("winlogbeat-*", "logs-windows.sysmon_operational-*"),
+    indices=(
+        "winlogbeat-*",
+        "logs-windows.sysmon_operational-*",
+        "logs-system.security-*",
+        "logs-system.system-*",
+        "logs-system.application-*",
+        "logs-windows.powershell_operational-*",
+        "logs-windows.powershell-*",
+        "logs-windows.windows_defender-*",
+        "logs-winlog.winlog-*",
+    ),
     shaper="sigma_certutil.verify.shapes.ecs:to_ecs",
     field_types="sigma_certutil.verify.shapes.ecs:ecs_fields",
 )

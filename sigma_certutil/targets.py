@@ -79,10 +79,19 @@ class Target:
         return self.store.summary
 
 
-# Every target reads Sysmon: pySigma's Sysmon step, the strict field check, Sysmon sources only.
-_SYSMON = ("pysigma_sysmon", "sysmon_rule", "sysmon")
+# Every target reads Windows event logs: pySigma's Sysmon step, the strict field check, and
+# the log sources of the catalog (sigma_certutil/windows.py) only.
+_SYSMON = ("pysigma_sysmon", "sysmon_rule", "windows_logsource")
 # The ECS mapping and the steps its data needs, shared by the three Elastic languages.
-_ECS = (*_SYSMON, "ecs_registry_data", "ecs_user", "ecs", "ecs_index", "elastic_regex")
+_ECS = (
+    *_SYSMON,
+    "ecs_windows_channels",
+    "ecs_registry_data",
+    "ecs_user",
+    "ecs",
+    "ecs_index",
+    "elastic_regex",
+)
 _ELASTIC = "pysigma-backend-elasticsearch"
 
 TARGETS: Mapping[str, Target] = MappingProxyType(
@@ -98,7 +107,7 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                     "pysigma-backend-splunk",
                 ),
                 store=SPLUNK_ADDON,
-                steps=(*_SYSMON, "splunk_addon"),
+                steps=(*_SYSMON, "splunk_windows_channels", "splunk_addon"),
                 case_sensitivity="case-insensitive (Splunk field-value matching)",
                 deploy=(DeployFile("splunk-savedsearches", "deploy/savedsearches.conf"),),
                 not_executed="no Splunk engine can run here",
@@ -170,7 +179,13 @@ TARGETS: Mapping[str, Target] = MappingProxyType(
                     "pysigma-backend-kusto",
                 ),
                 store=DEFENDER_XDR,
-                steps=(*_SYSMON, "xdr_registry_data", "xdr_user", "defender_xdr"),
+                steps=(
+                    *_SYSMON,
+                    "xdr_windows_channels",
+                    "xdr_registry_data",
+                    "xdr_user",
+                    "defender_xdr",
+                ),
                 case_sensitivity="case-insensitive (=~, in~, endswith, contains)",
                 deploy=(DeployFile("sentinel-rule", "deploy/sentinel/{stem}.yaml"),),
                 engine=Engine("duckdb-kql", "sigma_certutil.verify.engines.kusto"),

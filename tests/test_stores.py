@@ -7,6 +7,7 @@ import pytest
 
 from sigma_certutil import convert, load_bundled_rule
 from sigma_certutil.deploy import Deployable, elastic_rule
+from sigma_certutil.processing.windows_ecs import all_indices
 from sigma_certutil.stores import DEFENDER_XDR, ECS, SPLUNK_ADDON, Store
 from sigma_certutil.targets import TARGETS
 
@@ -29,11 +30,18 @@ def test_ecs_index_patterns_are_the_ones_queries_and_rules_name() -> None:
             continue
         query = convert(rule, target.id)
         body = elastic_rule(Deployable(rule, target.id, query))
-        if query.startswith("from "):  # ES|QL names the indices itself
-            assert query.split("\n", 1)[0].split(" metadata")[0] == "from " + ", ".join(ECS.indices)
+        if query.startswith("from "):  # ES|QL names the indices of the rule's channel itself
+            assert query.split("\n", 1)[0].split(" metadata")[0] == (
+                "from winlogbeat-*, logs-windows.sysmon_operational-*"
+            )
             assert "index" not in body
         else:
             assert body["index"] == list(ECS.indices)
+
+
+def test_ecs_indices_are_every_channels() -> None:
+    assert ECS.indices == all_indices()
+    assert "logs-system.security-*" in ECS.indices
 
 
 def test_xdr_tables_are_defender_tables_with_columns() -> None:
@@ -43,5 +51,6 @@ def test_xdr_tables_are_defender_tables_with_columns() -> None:
 
 
 def test_summary_names_where_the_events_are() -> None:
-    assert ECS.summary.endswith("(winlogbeat-*, logs-windows.sysmon_operational-*)")
+    assert ECS.summary.endswith(", ".join(ECS.indices) + ")")
+    assert "(winlogbeat-*, logs-windows.sysmon_operational-*, " in ECS.summary
     assert SPLUNK_ADDON.summary == SPLUNK_ADDON.description

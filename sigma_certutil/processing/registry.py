@@ -132,7 +132,30 @@ STEPS: Mapping[str, Step] = MappingProxyType(
                 "Sysmon fields and value types",
                 "sysmon_checks:sysmon_rule_items",
             ),
-            Step("sysmon", file="sysmon.yml"),
+            _python(
+                "windows_logsource",
+                15,
+                "Windows event logs of the catalog only",
+                "windows_logs:windows_logsource_items",
+            ),
+            _python(
+                "xdr_windows_channels",
+                15,
+                "Windows event log channels Defender XDR does not store",
+                "windows_logs:xdr_channel_items",
+            ),
+            _python(
+                "ecs_windows_channels",
+                18,
+                "Windows event log channels in Elastic Common Schema",
+                "windows_ecs:ecs_channel_items",
+            ),
+            _python(
+                "splunk_windows_channels",
+                18,
+                "Windows event log channels as the Splunk add-on stores them",
+                "windows_logs:splunk_channel_items",
+            ),
             _python(
                 "ecs_registry_data",
                 19,

@@ -1,5 +1,6 @@
-"""Steps every target applies to a Sysmon rule before any field is renamed: the strict
-field check and Sysmon's boolean values."""
+"""Steps every target applies to a rule before any field is renamed: the strict field check
+(the fields of the rule's Windows events: Sysmon's, or those of the channel its log source
+reads) and Sysmon's boolean values."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sigma.types import (
     SigmaString,
 )
 
-from sigma_certutil.sysmon import category_events
+from sigma_certutil.windows import WindowsEvent, log_source, rule_events, system_fields
 
 # Fields pySigma's Sysmon step adds itself.
 _ADDED_FIELDS = frozenset({"EventID"})
@@ -39,22 +40,44 @@ class SysmonBooleanAsString(ValueTransformation):
         return SigmaString("true" if val.boolean else "false")
 
 
+def _events_named(events: tuple[WindowsEvent, ...]) -> str:
+    """The events as a message names them: "Sysmon Event ID 3 (Network connection)",
+    "Security Event ID 4624 (An account was successfully logged on), Event ID 4625 (...)"."""
+    by_channel: dict[str, list[WindowsEvent]] = {}
+    for event in events:
+        by_channel.setdefault(event.channel, []).append(event)
+    parts = []
+    for channel, listed in by_channel.items():
+        label = "Sysmon" if listed[0].provider == "Microsoft-Windows-Sysmon" else channel
+        if len(listed) > 6:
+            parts.append(f"any {label} event of the catalog ({len(listed)} events)")
+        else:
+            parts.append(f"{label} " + ", ".join(f"Event ID {e.id} ({e.title})" for e in listed))
+    return "; ".join(parts)
+
+
 @dataclass
 class SysmonFieldCheck(DetectionItemTransformation):
-    """Refuses a field that the rule's Sysmon events do not have.
+    """Refuses a field that the rule's Windows events do not have.
 
-    Such a condition can never match in any target; refusing it names the mistake instead of
-    emitting a query that silently finds nothing. Rules whose category Sysmon does not record
-    are left to the log-source step.
+    The events are those the rule's log source reads (sigma_certutil/windows.py), narrowed to
+    the ids its EventID names. Such a condition can never match in any target; refusing it
+    names the mistake instead of emitting a query that silently finds nothing. Rules whose
+    log source is not a Windows event log are left to the log-source step.
     """
 
     _allowed: frozenset[str] | None = field(init=False, default=None)
     _events: str = field(init=False, default="")
 
     def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
-        events = category_events(rule.logsource.category)
+        source = log_source(rule.logsource)
+        if source is None:
+            return
+        events = rule_events(rule, source)
         self._allowed = frozenset().union(*(e.fields for e in events)) | _ADDED_FIELDS
-        self._events = ", ".join(f"Event ID {e.id} ({e.title})" for e in events)
+        if not source.is_sysmon:
+            self._allowed |= system_fields()
+        self._events = _events_named(events)
         if events:
             super().apply(rule)
 
@@ -64,7 +87,7 @@ class SysmonFieldCheck(DetectionItemTransformation):
         name = detection_item.field
         if name is not None and self._allowed is not None and name not in self._allowed:
             raise SigmaTransformationError(
-                f"field '{name}' is not a field of Sysmon {self._events}", source=None
+                f"field '{name}' is not a field of {self._events}", source=None
             )
         return None
 

@@ -1,0 +1,174 @@
+"""Windows event log channels beside Sysmon in Elastic Common Schema: the channel filter,
+each field where Winlogbeat's (and the Elastic Agent's) ingest writes it, the EQL event
+category and the index patterns. The facts, with their sources, are in
+sigma_certutil/data/ecs_windows.yml; the Sysmon channel is pipelines/ecs.yml's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from sigma.exceptions import SigmaTransformationError
+from sigma.processing.conditions import IncludeFieldCondition
+from sigma.processing.pipeline import ProcessingItem
+from sigma.processing.transformations import (
+    ConvertTypeTransformation,
+    FieldMappingTransformation,
+)
+from sigma.processing.transformations.base import PreprocessingTransformation
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+
+from sigma_certutil.processing.windows_logs import ChannelCondition
+from sigma_certutil.windows import WindowsEvent, WindowsLogSource, log_source, rule_events
+
+EVENT_DATA = "winlog.event_data."
+USER_DATA = "winlog.user_data."
+# Where the Winlogbeat sysmon module and the Agent's sysmon_operational data stream write.
+SYSMON_INDICES = ("winlogbeat-*", "logs-windows.sysmon_operational-*")
+
+
+@cache
+def _facts() -> dict[str, Any]:
+    text = (files("sigma_certutil") / "data" / "ecs_windows.yml").read_text(encoding="utf-8")
+    facts: dict[str, Any] = yaml.safe_load(text)
+    return facts
+
+
+def channel_indices(channel: str) -> tuple[str, ...]:
+    """The index patterns that hold a channel's events: winlogbeat-* and the Elastic Agent
+    data stream that collects it."""
+    indices: dict[str, str] = _facts()["indices"]
+    return ("winlogbeat-*", indices.get(channel, indices["*"]))
+
+
+def all_indices() -> tuple[str, ...]:
+    """Every index pattern a Windows event of any channel may be in."""
+    return tuple(dict.fromkeys((*SYSMON_INDICES, *_facts()["indices"].values())))
+
+
+def _covers(listed: Any, event_id: int) -> bool:
+    return bool(listed == "all" or event_id in listed)
+
+
+def _rule_fields(rule: SigmaRule) -> set[str]:
+    found: set[str] = set()
+
+    def walk(item: SigmaDetection | SigmaDetectionItem) -> None:
+        if isinstance(item, SigmaDetection):
+            for child in item.detection_items:
+                walk(child)
+        elif item.field is not None:
+            found.add(item.field)
+
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return found
+
+
+def ecs_field(name: str, channel: str, events: tuple[WindowsEvent, ...]) -> str | list[str]:
+    """Where a field of the channel's events lands in ECS, for a rule over ``events``; a
+    field some of the events have renamed and others not lands in both (each event holds
+    one). SigmaTransformationError when the ingest leaves it no home."""
+    facts = _facts()
+    if name in facts["system"]:
+        return str(facts["system"][name])
+    if name in facts["system_refused"]:
+        raise SigmaTransformationError(
+            f"field '{name}' has no Elastic Common Schema home with its Windows value: "
+            f"{facts['system_refused'][name]}",
+            source=None,
+        )
+    spec: dict[str, Any] = facts["channels"].get(channel, {})
+    if name in spec.get("removed", {}):
+        raise SigmaTransformationError(
+            f"field '{name}' has no Elastic Common Schema home: {spec['removed'][name]}",
+            source=None,
+        )
+    having = [e for e in events if name in e.fields]
+    raw = (USER_DATA if having and all(name in e.user_data for e in having) else EVENT_DATA) + (
+        having[0].xml_name(name) if having else name
+    )
+    for rename in spec.get("renames", []):
+        if name not in rename["fields"]:
+            continue
+        moved = [e for e in having if _covers(rename["events"], e.id)]
+        if len(moved) == len(having):
+            return str(rename["fields"][name])
+        if moved:
+            return [str(rename["fields"][name]), raw]
+    return raw
+
+
+def _source_events(rule: SigmaRule) -> tuple[WindowsLogSource, tuple[WindowsEvent, ...]] | None:
+    source = log_source(rule.logsource)
+    if source is None or source.is_sysmon:
+        return None
+    return source, rule_events(rule, source)
+
+
+@dataclass
+class EcsChannelFields(FieldMappingTransformation):
+    """Each field of a channel rule where the ingest writes it (EventID is left to the ECS
+    step, which makes it event.code)."""
+
+    mapping: dict[str | None, str | list[str]] = field(default_factory=dict)
+
+    def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
+        found = _source_events(rule)
+        if found is None:
+            return
+        source, events = found
+        self.mapping = {
+            name: ecs_field(name, source.channel, events)
+            for name in sorted(_rule_fields(rule) - {"EventID"})
+        }
+        super().apply(rule)
+
+
+def eql_category(channel: str, events: tuple[WindowsEvent, ...]) -> str:
+    """The EQL event category of the rule's events: the ingest's event.category when every
+    event has the same, else ``any`` (a channel without an ingest module sets none)."""
+    categories: dict[str, Any] = _facts()["channels"].get(channel, {}).get("categories", {})
+    found = {name for event in events for name, ids in categories.items() if _covers(ids, event.id)}
+    every = all(any(_covers(ids, e.id) for ids in categories.values()) for e in events)
+    return found.pop() if len(found) == 1 and every else "any"
+
+
+@dataclass
+class EcsChannelCategory(PreprocessingTransformation):
+    """The EQL event category of a channel rule (pipeline state the EQL backend reads)."""
+
+    def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
+        super().apply(rule)
+        found = _source_events(rule)
+        if found is not None and self._pipeline is not None:
+            source, events = found
+            self._pipeline.state["eql_event_category"] = eql_category(source.channel, events)
+
+
+def rule_indices(rule: SigmaRule) -> tuple[str, ...]:
+    """The index patterns that hold the rule's events: its channel's, or Sysmon's."""
+    found = _source_events(rule)
+    return SYSMON_INDICES if found is None else channel_indices(found[0].channel)
+
+
+def ecs_channel_items() -> list[ProcessingItem]:
+    """ECS: the channel, the fields, their keyword values and the EQL category."""
+    return [
+        ProcessingItem(identifier="ecs_channel_fields", transformation=EcsChannelFields()),
+        ProcessingItem(
+            identifier="ecs_channel",
+            transformation=ChannelCondition(field_name="winlog.channel"),
+        ),
+        # winlog.* fields are keywords (Winlogbeat's template): numbers compare as strings.
+        ProcessingItem(
+            identifier="ecs_channel_keywords",
+            transformation=ConvertTypeTransformation(target_type="str"),
+            field_name_conditions=[IncludeFieldCondition(fields=[r"^winlog\."], mode="re")],
+        ),
+        ProcessingItem(identifier="ecs_channel_category", transformation=EcsChannelCategory()),
+    ]
