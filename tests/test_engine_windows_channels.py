@@ -59,10 +59,19 @@ RULES = sorted(EXPECTED)
 ECS_MAY_REFUSE = {"ps_module_cmd": "Payload", "ps_classic_start_version_2": "Data"}
 # Rules whose facts a Defender XDR table documents (DeviceProcessEvents: process created).
 XDR_DOCUMENTED = {"security_rundll32_from_public"}
-WAITS = pytest.mark.xfail(
+# The Splunk field of the System part's <Provider Name="..."/>: the query searches Name,
+# which this package's Splunk shape does not write, for want of a source that documents
+# which field the add-on extracts it as (the add-on's transforms.conf is not public here).
+PROVIDER_FIELD_UNDOCUMENTED = pytest.mark.xfail(
     strict=True,
-    reason="waits for the winlogs branch's per-target mappings of the Windows channels",
+    reason="the add-on's field for <Provider Name> is not documented here: the shape writes none",
 )
+SPLUNK_RULES = [
+    pytest.param(rule, marks=PROVIDER_FIELD_UNDOCUMENTED)
+    if rule == "system_psexec_service_installed"
+    else rule
+    for rule in RULES
+]
 
 
 def _rule(name: str):  # type: ignore[no-untyped-def]
@@ -88,7 +97,6 @@ def test_the_reference_matches_what_the_rule_means(rule: str) -> None:
 @pytest.mark.engine
 @pytest.mark.parametrize("target", ["eql", "lucene"])
 @pytest.mark.parametrize("rule", RULES)
-@WAITS
 def test_ecs_engines(rule: str, target: str) -> None:
     require_engine(unavailable(target))
     [checked] = verify([_rule(rule)], EVENTS, [target])
@@ -102,7 +110,6 @@ def test_ecs_engines(rule: str, target: str) -> None:
 
 @pytest.mark.engine
 @pytest.mark.parametrize("rule", RULES)
-@WAITS
 def test_eql_on_the_elastic_agent_documents(rule: str) -> None:
     """The same query finds the same events in the Elastic Agent's documents (no
     event.module there): a query must not rest on what only Winlogbeat writes."""
@@ -119,8 +126,7 @@ def test_eql_on_the_elastic_agent_documents(rule: str) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("rule", RULES)
-@WAITS
+@pytest.mark.parametrize("rule", SPLUNK_RULES)
 def test_splunk_model(rule: str) -> None:
     query = convert(_rule(rule), "splunk")
     assert f'source="XmlWinEventLog:{EXPECTED[rule][1]}"' in query, query
@@ -130,7 +136,6 @@ def test_splunk_model(rule: str) -> None:
 
 @pytest.mark.engine
 @pytest.mark.parametrize("rule", RULES)
-@WAITS
 def test_kusto_refuses_the_channels_xdr_does_not_hold(rule: str) -> None:
     require_engine(unavailable("kusto"))
     [checked] = verify([_rule(rule)], EVENTS, ["kusto"])

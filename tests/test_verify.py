@@ -340,7 +340,6 @@ def test_verify_reads_events_of_other_channels(tmp_path: Path) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.xfail(strict=True, reason="waits for the winlogs branch's Security mappings")
 def test_verify_agrees_on_security_events(tmp_path: Path) -> None:
     require_engine(unavailable("eql"))
     result = cli("verify", str(SERVICE_RULE), "--events", str(_windows_events_file(tmp_path)),

@@ -7,6 +7,7 @@ match here proves types, fields and values, while case rests on ``:`` and ``like
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,11 +36,7 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
 
     tree: dict[str, Any] = {}
     for dotted, es_type in field_types.items():
-        if not all(part.isidentifier() for part in dotted.split(".")):
-            # An EQL field name is dotted identifiers: no query can name Windows Defender's
-            # "winlog.event_data.Threat Name", and the schema refuses such a key.
-            continue
-        *parents, leaf = dotted.split(".")
+        *parents, leaf = (_safe(part) for part in dotted.split("."))
         node = tree
         for part in parents:
             node = node.setdefault(part, {})
@@ -47,12 +44,41 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
     return eql.Schema(dict.fromkeys(CATEGORIES, tree))
 
 
+def _safe(part: str) -> str:
+    """A field name part the Python eql engine's schema can hold. Elasticsearch's EQL names
+    a field with spaces in backquotes (`winlog.event_data.Threat Name`), but this engine's
+    schema takes identifiers only; such a part is written u_<hex of its UTF-8> here, in the
+    schema, the documents and the query alike, which no ECS or Windows name is."""
+    return part if part.isidentifier() and not part.startswith("u_") else "u_" + part.encode().hex()
+
+
+# A string literal (left as it is) or a backquoted field name.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`([^`]+)`')
+
+
+def _safe_query(query: str) -> str:
+    """The query with each backquoted field name (outside string literals) ``_safe``."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0)
+        return ".".join(_safe(part) for part in match.group(1).split("."))
+
+    return _TOKEN.sub(replace, query)
+
+
+def _safe_doc(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_safe(k): _safe_doc(v) for k, v in value.items()}
+    return value
+
+
 def parse_eql(query: str, schema: eql.Schema) -> Any:
     """Parse and type-check; raises eql.EqlError subclasses on a bad query."""
     import eql
 
     with schema, eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
-        return eql.parse_query(query)
+        return eql.parse_query(_safe_query(query))
 
 
 def _event_type(doc: dict[str, Any], wanted: str) -> str:
@@ -90,7 +116,7 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
         [
             eql.Event.from_data(
                 {
-                    **_one_value_lists_as_scalars(doc),
+                    **_one_value_lists_as_scalars(_safe_doc(doc)),
                     "event_type": _event_type(doc, wanted),
                     "_index": i,
                 }
