@@ -50,6 +50,15 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         {"malware_detected"},
         "Microsoft-Windows-Windows Defender/Operational",
     ),
+    "taskscheduler_task_process_from_public": (
+        {"task_process_from_public"},
+        "Microsoft-Windows-TaskScheduler/Operational",
+    ),
+    "bits_script_download": (
+        {"bits_job_script_download"},
+        "Microsoft-Windows-Bits-Client/Operational",
+    ),
+    "application_screenconnect_whoami": ({"screenconnect_command"}, "Application"),
 }
 RULES = sorted(EXPECTED)
 # Fields Winlogbeat does not keep as the rule reads them: an ECS target must refuse the rule
@@ -68,8 +77,21 @@ PROVIDER_FIELD_UNDOCUMENTED = pytest.mark.xfail(
 )
 SPLUNK_RULES = [
     pytest.param(rule, marks=PROVIDER_FIELD_UNDOCUMENTED)
-    if rule == "system_psexec_service_installed"
+    if rule in ("system_psexec_service_installed", "application_screenconnect_whoami")
     else rule
+    for rule in RULES
+]
+# Winlogbeat names an event's unnamed <Data> elements param1, param2, ... (the powershell
+# module's pipeline reads the classic channel's param2 and param3): an ECS query on Sigma's
+# Data must read them, or refuse the rule; winlog.event_data.Data holds nothing.
+UNNAMED_DATA = pytest.mark.xfail(
+    strict=True,
+    reason="the ECS mapping searches winlog.event_data.Data; Winlogbeat writes param1",
+)
+
+
+ECS_RULES = [
+    pytest.param(rule, marks=UNNAMED_DATA) if rule == "application_screenconnect_whoami" else rule
     for rule in RULES
 ]
 
@@ -96,7 +118,7 @@ def test_the_reference_matches_what_the_rule_means(rule: str) -> None:
 
 @pytest.mark.engine
 @pytest.mark.parametrize("target", ["eql", "lucene"])
-@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("rule", ECS_RULES)
 def test_ecs_engines(rule: str, target: str) -> None:
     require_engine(unavailable(target))
     [checked] = verify([_rule(rule)], EVENTS, [target])
@@ -109,7 +131,7 @@ def test_ecs_engines(rule: str, target: str) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("rule", ECS_RULES)
 def test_eql_on_the_elastic_agent_documents(rule: str) -> None:
     """The same query finds the same events in the Elastic Agent's documents (no
     event.module there): a query must not rest on what only Winlogbeat writes."""

@@ -48,6 +48,7 @@ PROVIDERS = {
     "Windows PowerShell": "PowerShell",
     "Microsoft-Windows-Windows Defender/Operational": "Microsoft-Windows-Windows Defender",
     "Microsoft-Windows-TaskScheduler/Operational": "Microsoft-Windows-TaskScheduler",
+    "Microsoft-Windows-Bits-Client/Operational": "Microsoft-Windows-Bits-Client",
 }
 
 
