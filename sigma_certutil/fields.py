@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
 from sigma_certutil.conversion.single import run_conversion
+
+if TYPE_CHECKING:
+    from sigma.processing.pipeline import ProcessingPipeline
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,13 @@ def rule_fields(rule: SigmaRule) -> list[str]:
     return list(dict.fromkeys(i.field for i in _items(rule) if i.field is not None))
 
 
-def field_routes(rule: SigmaRule, target: str) -> list[FieldRoute]:
-    """Convert the rule for the target and report every field's route (ConversionError when
-    the rule cannot be converted: the message names the field at fault)."""
-    conversion = run_conversion(rule, target)
+def field_routes(
+    rule: SigmaRule, target: str, pipelines: Sequence[ProcessingPipeline] = ()
+) -> list[FieldRoute]:
+    """Convert the rule for the target (with the user's ``pipelines``) and report every
+    field's route (ConversionError when the rule cannot be converted: the message names the
+    field at fault)."""
+    conversion = run_conversion(rule, target, pipelines)
     steps_by_field: dict[str, set[str]] = {}
     for item in _items(conversion.processed):
         if item.field is not None:

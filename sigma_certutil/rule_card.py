@@ -18,7 +18,7 @@ from sigma_certutil.files import read_input
 from sigma_certutil.limits import DEFAULT_LIMITS, Limits
 from sigma_certutil.rules import decode_rule, rule_document
 from sigma_certutil.strict_yaml import YamlLimitError, YamlProblem, load_documents
-from sigma_certutil.sysmon import category_events
+from sigma_certutil.windows import log_source, rule_events
 
 # The operator a field's modifiers apply, named as the catalog names them; modifiers that only
 # transform the value (base64, windash, wide, ...) are listed beside it.
@@ -37,6 +37,18 @@ _OPERATORS = {
 }
 _IGNORED = {"all", "cased", "i", "ignorecase", "m", "multiline", "s", "dotall"}
 KEYWORDS = "(keywords)"
+
+
+def _event_coverage(rule: SigmaRule) -> tuple[EventCoverage, ...]:
+    """The Windows events the rule reads (sigma_certutil/windows.py): its log source's, those
+    its EventID names; Sysmon's under the provider name the catalog page uses, "Sysmon"."""
+    source = log_source(rule.logsource)
+    if source is None:
+        return ()
+    return tuple(
+        EventCoverage("Sysmon" if source.is_sysmon else e.provider, e.id, e.title)
+        for e in rule_events(rule, source)
+    )
 
 
 @dataclass(frozen=True)
@@ -195,10 +207,7 @@ def explain(
     document = rule_document(text, path, limits)
     detection = document["detection"]
     tactics, techniques = attack_tags(str(tag) for tag in rule.tags)
-    category = rule.logsource.category
-    events = tuple(
-        EventCoverage("Sysmon", event.id, event.title) for event in category_events(category)
-    )
+    events = _event_coverage(rule)
     conditions = detection.get("condition")
     condition_text = "\n".join(conditions) if isinstance(conditions, list) else str(conditions)
     stages = [Stage("condition", condition_text)] + [

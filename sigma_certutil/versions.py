@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sigma_certutil.processing.registry import pipeline_dir
+from sigma_certutil.processing.registry import pipeline_dir, pipeline_path
 from sigma_certutil.targets import get_target
 
 
@@ -59,6 +59,6 @@ def build_versions(targets: Sequence[str], pipelines: Sequence[str | Path] = ())
     packages = {"sigma-certutil", "pysigma", *(get_target(t).backend.package for t in targets)}
     versions = {**installed_versions(sorted(packages)), "pipelines": digest.hexdigest()[:16]}
     if pipelines:
-        own = hashlib.sha256(b"".join(Path(p).read_bytes() for p in pipelines))
+        own = hashlib.sha256(b"".join(pipeline_path(p).read_bytes() for p in pipelines))
         versions["own_pipelines"] = own.hexdigest()[:16]
     return versions

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from deploy_checks import BUNDLED_ID, BUNDLED_TITLE, LSASS_RULE, bundled, check_threat
+from helpers import TESTS
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
 from sigma_certutil.deploy import FORMATS, Deployable, elastic_rule, elastic_rules_ndjson
@@ -112,3 +113,9 @@ def test_kibana_lines_leave_out_a_rule_id_taken_before() -> None:
         f"<rule>: elastic-rules: rule_id {BUNDLED_ID} is already used by <rule> (eql); Kibana "
         "would import only one of them"
     )
+
+
+def test_kibana_rule_names_the_indices_of_its_channel() -> None:
+    rule = load_rule(TESTS / "rules" / "security_network_logon_ntlm_admin.yml")
+    body = json.loads(elastic_rules_ndjson([Deployable.from_rule(rule, "eql")]))
+    assert body["index"] == ["winlogbeat-*", "logs-system.security-*"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from helpers import golden_rules, require_engine
 
 from sigma_certutil import convert, load_rule
 from sigma_certutil.verify.shapes.ecs import ecs_fields
+from sigma_certutil.windows import log_source
 
 pytestmark = pytest.mark.engine
 
@@ -27,10 +27,25 @@ METADATA = {"_id", "_index", "_version"}
 def test_parses_and_names_only_ecs_fields(rule: Path) -> None:
     require_engine(UNAVAILABLE)
     query = convert(load_rule(rule), "esql")
-    names = set(esql_field_names(query))
+    names = {name.strip("`") for name in esql_field_names(query)}
     assert names, "the parser found no field names"
     assert names - METADATA <= set(ecs_fields()), names - METADATA - set(ecs_fields())
-    assert re.match(r"from winlogbeat-\*, logs-windows\.sysmon_operational-\* ", query)
+    source = log_source(load_rule(rule).logsource)
+    assert source is not None
+    assert query.startswith(f"from winlogbeat-*, {STREAMS[source.channel]} metadata ")
+
+
+# Where the Elastic Agent writes each channel: the Windows integration's data streams
+# (elastic/integrations packages/windows/data_stream/*), the System integration's
+# (packages/system/data_stream/{security,system,application}).
+STREAMS = {
+    "Microsoft-Windows-Sysmon/Operational": "logs-windows.sysmon_operational-*",
+    "Security": "logs-system.security-*",
+    "System": "logs-system.system-*",
+    "Microsoft-Windows-PowerShell/Operational": "logs-windows.powershell_operational-*",
+    "Windows PowerShell": "logs-windows.powershell-*",
+    "Microsoft-Windows-Windows Defender/Operational": "logs-windows.windows_defender-*",
+}
 
 
 def test_parser_rejects_broken_queries() -> None:

@@ -1,9 +1,11 @@
-"""SPL output checked for the Sysmon add-on's source, EventCode and fields (Sysmon's own
-names, sigma_certutil/data/sysmon_events.yml), and run through a
+"""SPL output checked for the add-ons' source, EventCode and fields (the EventData names of
+the rule's events, sigma_certutil/data/sysmon_events.yml and windows_events.yml), and run
+through a
 model of Splunk's base search (no Splunk parser can be installed; see engines/spl_model.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,8 @@ from engines.spl_model import spl_fields, spl_search
 from helpers import TESTS, golden_rules, real_eid3_cases
 
 from sigma_certutil import convert, load_bundled_rule, load_rule
-from sigma_certutil.sysmon import category_events
 from sigma_certutil.verify.shapes.splunk import to_splunk
+from sigma_certutil.windows import WindowsEvent, log_source
 
 pytestmark = pytest.mark.engine
 
@@ -21,15 +23,24 @@ PREFIX = 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode
 CASES = load_cases(TESTS / "fixtures" / "certutil_events.yml")
 
 
+def _splunk_names(event: WindowsEvent) -> set[str]:
+    """The event's fields as the add-on extracts them: the XML name, with Splunk's
+    CLEAN_KEYS turning other characters than letters, digits and "_" into "_"."""
+    return {re.sub(r"\W", "_", event.xml_name(name)) for name in event.fields}
+
+
 @pytest.mark.parametrize("rule", golden_rules(), ids=lambda p: p.stem)
 def test_searches_the_add_on_source_and_fields(rule: Path) -> None:
-    """The add-on keeps Sysmon's field names, so only fields of the rule's events may appear."""
+    """The add-ons keep the EventData names, so only fields of the rule's events may appear
+    (and the provider, which the XML rendering's extraction names Name)."""
     sigma = load_rule(rule)
     query = convert(sigma, "splunk")
-    assert query.startswith(PREFIX)
+    source = log_source(sigma.logsource)
+    assert source is not None
+    assert query.startswith(f'source="XmlWinEventLog:{source.channel}" ')
+    assert "EventCode" in spl_fields(query)
     assert 'source="WinEventLog:' not in query
-    events = category_events(sigma.logsource.category)
-    allowed = {"source", "EventCode"}.union(*(event.fields for event in events))
+    allowed = {"source", "EventCode", "Name"}.union(*(_splunk_names(e) for e in source.events))
     assert spl_fields(query) <= allowed, spl_fields(query) - allowed
 
 

@@ -44,6 +44,10 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         "Microsoft-Windows-PowerShell/Operational",
     ),
     "ps_module_cmd": ({"module_pipeline"}, "Microsoft-Windows-PowerShell/Operational"),
+    "ps_module_symbolic_link": (
+        {"module_pipeline"},
+        "Microsoft-Windows-PowerShell/Operational",
+    ),
     "ps_classic_start_version_2": ({"engine_started_version_2"}, "Windows PowerShell"),
     "system_psexec_service_installed": ({"service_installed_psexec"}, "System"),
     "windefend_hacktool_detected": (
@@ -65,7 +69,11 @@ RULES = sorted(EXPECTED)
 # naming the field (powershell_operational.yml removes Payload after splitting it into
 # powershell.command.invocation_details; powershell.yml removes the classic channel's
 # param1..3 after its kv), or express it exactly and agree.
-ECS_MAY_REFUSE = {"ps_module_cmd": "Payload", "ps_classic_start_version_2": "Data"}
+ECS_MAY_REFUSE = {
+    "ps_module_cmd": "Payload",
+    "ps_module_symbolic_link": "Payload",
+    "ps_classic_start_version_2": "Data",
+}
 # Rules whose facts a Defender XDR table documents (DeviceProcessEvents: process created).
 XDR_DOCUMENTED = {"security_rundll32_from_public"}
 # The Splunk field of the System part's <Provider Name="..."/>: the query searches Name,
@@ -90,8 +98,28 @@ UNNAMED_DATA = pytest.mark.xfail(
 )
 
 
-ECS_RULES = [
-    pytest.param(rule, marks=UNNAMED_DATA) if rule == "application_screenconnect_whoami" else rule
+# 4103's Payload lines are split into powershell.command.invocation_details objects (type,
+# related_command, name, value): "CommandInvocation(cmd.exe)" spans a line's type and
+# command, so a contains on each part cannot find it, and the rule is not expressible on ECS.
+ACROSS_PARTS = pytest.mark.xfail(
+    strict=True,
+    reason="Payload|contains spans a line's type and command: ECS keeps them apart",
+)
+# The eql package compares a field as one value: it cannot find a value among an array of
+# objects, as Elasticsearch does (invocation_details holds one object per line).
+EQL_ARRAYS = pytest.mark.xfail(
+    strict=True,
+    reason="the eql package does not search arrays of objects (Elasticsearch does)",
+)
+ECS_MARKS = {
+    "application_screenconnect_whoami": [UNNAMED_DATA],
+    "ps_module_cmd": [ACROSS_PARTS],
+}
+ECS_RULES = [pytest.param(rule, marks=ECS_MARKS.get(rule, [])) for rule in RULES]
+EQL_RULES = [
+    pytest.param(
+        rule, marks=ECS_MARKS.get(rule, [EQL_ARRAYS] if rule == "ps_module_symbolic_link" else [])
+    )
     for rule in RULES
 ]
 
@@ -117,8 +145,11 @@ def test_the_reference_matches_what_the_rule_means(rule: str) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("target", ["eql", "lucene"])
-@pytest.mark.parametrize("rule", ECS_RULES)
+@pytest.mark.parametrize(
+    ("rule", "target"),
+    [pytest.param(p.values[0], "lucene", marks=p.marks) for p in ECS_RULES]
+    + [pytest.param(p.values[0], "eql", marks=p.marks) for p in EQL_RULES],
+)
 def test_ecs_engines(rule: str, target: str) -> None:
     require_engine(unavailable(target))
     [checked] = verify([_rule(rule)], EVENTS, [target])
@@ -131,7 +162,7 @@ def test_ecs_engines(rule: str, target: str) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("rule", ECS_RULES)
+@pytest.mark.parametrize("rule", EQL_RULES)
 def test_eql_on_the_elastic_agent_documents(rule: str) -> None:
     """The same query finds the same events in the Elastic Agent's documents (no
     event.module there): a query must not rest on what only Winlogbeat writes."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,8 +15,10 @@ from sigma.processing.pipeline import ProcessingPipeline
 from sigma_certutil.errors import PipelineError
 from sigma_certutil.limits import Limits
 from sigma_certutil.processing.registry import (
+    BUNDLED_PIPELINES,
     STEPS,
     pipeline_dir,
+    pipeline_path,
     resolved_steps,
     target_steps,
     user_pipeline,
@@ -46,8 +49,17 @@ def test_pipeline_files_keep_their_own_priority() -> None:
         if step.file:
             written = yaml.safe_load((pipeline_dir() / step.file).read_text(encoding="utf-8"))
             assert step.priority == written["priority"]
-    files = {step.file for step in STEPS.values() if step.file}
+    files = {step.file for step in STEPS.values() if step.file} | set(BUNDLED_PIPELINES)
     assert files == {path.name for path in pipeline_dir().glob("*.yml")}
+
+
+def test_a_bundled_pipeline_is_found_by_its_bare_name(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert pipeline_path("security_4688.yml") == pipeline_dir() / "security_4688.yml"
+    assert user_pipeline("security_4688.yml").priority == 5
+    (tmp_path / "security_4688.yml").write_text("name: mine\npriority: 7\ntransformations: []\n")
+    assert pipeline_path("security_4688.yml") == Path("security_4688.yml")
+    assert user_pipeline("security_4688.yml").priority == 7
 
 
 def _own(tmp_path: Path, priority: int) -> Path:

@@ -90,3 +90,38 @@ def test_a_corpus_file_over_a_limit_is_an_error_naming_it(tmp_path: Path) -> Non
         explain(corpus=corpus, limits=Limits(yaml_depth=10))
     assert str(caught.value) == f"{deep}:2: YAML nested deeper than the yaml_depth limit of 10"
     assert explain(corpus=corpus).corpus_rules == 3  # within the default limits: not a rule
+
+
+@pytest.mark.parametrize(
+    ("rule", "events"),
+    [
+        (
+            "security_network_logon_ntlm_admin.yml",
+            [
+                (
+                    "Microsoft-Windows-Security-Auditing",
+                    4624,
+                    "An account was successfully logged on",
+                )
+            ],
+        ),
+        (
+            "system_service_install_temp_binary.yml",
+            [("Service Control Manager", 7045, "A service was installed in the system")],
+        ),
+        (
+            "ps_script_download_cradle.yml",
+            [("Microsoft-Windows-PowerShell", 4104, "Script block logging")],
+        ),
+        (
+            "sysmon_status_service_stopped.yml",
+            [
+                ("Sysmon", 4, "Sysmon service state changed"),
+                ("Sysmon", 16, "Sysmon config state changed"),
+            ],
+        ),
+    ],
+)
+def test_card_shows_the_channel_events(rule: str, events: list[tuple[str, int, str]]) -> None:
+    card = explain(load_rule(TESTS / "rules" / rule))
+    assert [(e.provider, e.event_id, e.title) for e in card.events] == events

@@ -18,6 +18,7 @@ from sigma_certutil.output import write_atomic
 from sigma_certutil.targets import TARGETS
 
 if TYPE_CHECKING:
+    from sigma.processing.pipeline import ProcessingPipeline
     from sigma.rule import SigmaRule
 
     from sigma_certutil.fields import FieldRoute
@@ -37,16 +38,24 @@ class _Converted:
     query: str
 
 
+def _own_pipelines(args: argparse.Namespace) -> list[ProcessingPipeline]:
+    from sigma_certutil.processing.registry import user_pipeline
+
+    return [user_pipeline(path, args.limits) for path in args.pipelines]
+
+
 def convert_command(args: argparse.Namespace) -> int:
     from sigma_certutil.conversion.single import convert
 
     target_ids = chosen_targets(args.targets)
+    own = _own_pipelines(args)
     converted: list[_Converted] = []
     errors: list[CertutilError] = []
     for source, rule in load_rules(args.rules, errors, args.limits):
         for target_id in target_ids:
             try:
-                converted.append(_Converted(source, rule, target_id, convert(rule, target_id)))
+                query = convert(rule, target_id, own)
+                converted.append(_Converted(source, rule, target_id, query))
             except ConversionError as error:
                 errors.append(error)
     for failure in errors:
@@ -95,13 +104,14 @@ def fields_command(args: argparse.Namespace) -> int:
     from sigma_certutil.fields import field_routes
 
     target_ids = chosen_targets(args.targets)
+    own = _own_pipelines(args)
     errors: list[CertutilError] = []
     found: list[tuple[str, str, FieldRoute]] = []
     for source, rule in load_rules(args.rules, errors, args.limits):
         for target_id in target_ids:
             try:
                 with recursion_room(rule_condition_depth(rule)):
-                    routes = field_routes(rule, target_id)
+                    routes = field_routes(rule, target_id, own)
             except ConversionError as error:
                 errors.append(error)
                 continue

@@ -88,6 +88,14 @@ def _rules_and_targets(command: argparse.ArgumentParser) -> None:
     _limits_option(command)
 
 
+def _pipelines_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
+        help="your own pySigma pipeline, or a bundled one by name (security_4688.yml: "
+        "process_creation from Security 4688), composed with the target's by priority",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -104,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "queries are printed.",
     )
     _rules_and_targets(convert_cmd)
+    _pipelines_option(convert_cmd)
     convert_cmd.add_argument(
         "--json",
         action="store_true",
@@ -119,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show where each field of a rule lands in a target, and which pipeline steps did it",
     )
     _rules_and_targets(fields_cmd)
+    _pipelines_option(fields_cmd)
     fields_cmd.add_argument("--json", action="store_true", help="print JSON")
     fields_cmd.set_defaults(handler=fields_command)
 

@@ -37,9 +37,14 @@ class RuleInfo:
     references: tuple[str, ...] = ()
     falsepositives: tuple[str, ...] = ()
     license: str | None = None
+    # The Elastic index patterns that hold the rule's events (its channel's, or Sysmon's).
+    indices: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, rule: SigmaRule) -> RuleInfo:
+        # Imported here: the deploy formats are read by builds that convert nothing.
+        from sigma_certutil.processing.windows_ecs import rule_indices
+
         return cls(
             origin=rule_origin(rule),
             title=rule.title,
@@ -51,6 +56,7 @@ class RuleInfo:
             references=tuple(rule.references or ()),
             falsepositives=tuple(rule.falsepositives or ()),
             license=rule.license,
+            indices=rule_indices(rule),
         )
 
 

@@ -105,7 +105,7 @@ def elastic_rule(item: Deployable) -> dict[str, Any]:
         "query": item.query,
     }
     if spec.option("index") != "in query":
-        body["index"] = list(item.spec.store.indices)
+        body["index"] = list(item.info.indices or item.spec.store.indices)
     body |= {
         "interval": ELASTIC_INTERVAL,
         "from": ELASTIC_FROM,

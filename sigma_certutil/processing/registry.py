@@ -193,9 +193,24 @@ STEPS: Mapping[str, Step] = MappingProxyType(
 )
 
 
+# Pipelines shipped in pipelines/ for use with -p (each file says what it is for); a bare
+# name that is not a file in the working folder names the bundled one.
+BUNDLED_PIPELINES = ("security_4688.yml",)
+
+
+def pipeline_path(path: str | Path) -> Path:
+    """Where a ``-p`` pipeline is: the path as given, or, for the bare name of a bundled
+    pipeline that is no file here, the bundled file."""
+    given = Path(path)
+    if str(path) in BUNDLED_PIPELINES and not given.exists():
+        return pipeline_dir() / str(path)
+    return given
+
+
 def user_pipeline(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> ProcessingPipeline:
-    """A user's own pipeline file (index names, field overrides, extra conditions): a regular
-    file within ``limits.rule_bytes``, its YAML read strictly and within the limits."""
+    """A user's own pipeline file (index names, field overrides, extra conditions), or a
+    bundled one by name (BUNDLED_PIPELINES): a regular file within ``limits.rule_bytes``, its
+    YAML read strictly and within the limits."""
     import yaml
     from sigma.exceptions import SigmaError
     from sigma.processing.pipeline import ProcessingPipeline
@@ -204,7 +219,7 @@ def user_pipeline(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Processi
     from sigma_certutil.rule_lines import PYSIGMA_FAILURES
     from sigma_certutil.strict_yaml import YamlProblem, load_documents
 
-    source = Path(path)
+    source = pipeline_path(path)
     try:
         raw = read_input(source, PipelineError, limits.rule_bytes)
     except PipelineError as error:

@@ -6,6 +6,8 @@ sigma_certutil/data/ecs_windows.yml; the Sysmon channel is pipelines/ecs.yml's.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -19,9 +21,14 @@ from sigma.processing.transformations import (
     ConvertTypeTransformation,
     FieldMappingTransformation,
 )
-from sigma.processing.transformations.base import PreprocessingTransformation
+from sigma.processing.transformations.base import (
+    DetectionItemTransformation,
+    PreprocessingTransformation,
+)
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.types import SigmaString
 
+from sigma_certutil.processing.powershell_ecs import powershell_ecs_items
 from sigma_certutil.processing.windows_logs import ChannelCondition
 from sigma_certutil.windows import WindowsEvent, WindowsLogSource, log_source, rule_events
 
@@ -124,9 +131,99 @@ class EcsChannelFields(FieldMappingTransformation):
         source, events = found
         self.mapping = {
             name: ecs_field(name, source.channel, events)
+            # EventID is the ECS step's; dotted names are ECS already (powershell_ecs.py).
             for name in sorted(_rule_fields(rule) - {"EventID"})
+            if "." not in name
         }
         super().apply(rule)
+
+
+@dataclass
+class EcsKeywordRefusal(DetectionItemTransformation):
+    """A Sigma keyword (a value with no field) matches the event's text anywhere, case
+    aside. ECS keeps no field for that: the rendered text is in ``message``, an analyzed text
+    field (Winlogbeat's fields.yml), where a wildcard over the whole text matches no token,
+    and a query over every keyword field compares each case-sensitively."""
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        if detection_item.field is None:
+            raise SigmaTransformationError(
+                "a keyword (a value with no field) has no Elastic Common Schema field to "
+                "search: the event's text is in message, an analyzed text field where a "
+                "wildcard over the whole text matches no token",
+                source=None,
+            )
+        return None
+
+
+# Security fields the ingest moves to an ip field, unless the value is "-" (no address),
+# which stays where it was (security.yml: `IpAddress != "-"`, `ClientAddress != "-"`).
+_IP_FIELDS = {"source.ip": "IpAddress", "related.ip": "ClientAddress"}
+# Characters of an address's text (IPv4, IPv6 and its zone).
+_ADDRESS_TEXT = re.compile(r"^[0-9A-Fa-f.:%]*$")
+# The keyword masks of the Security channel and the names Winlogbeat renders for them in
+# winlog.keywords (elastic/beats x-pack/winlogbeat/module/security/test/testdata/
+# 4625.evtx.golden.json: "keywords": ["Audit Failure"]; 4624's: ["Audit Success"]).
+_KEYWORD_NAMES = {
+    "0x8010000000000000": "Audit Failure",
+    "0x8020000000000000": "Audit Success",
+}
+
+
+@dataclass
+class EcsValueForms(DetectionItemTransformation):
+    """Values in the form the ingest writes them. An ip field takes addresses (or a cidr
+    range): "-" stays in the raw field, a wildcard that no address can match (``*-*``)
+    searches the raw field, where only such values stay, and any other wildcard or partial
+    address is refused, as Elasticsearch refuses it on an ip field. winlog.keywords holds the
+    keyword names, not the mask."""
+
+    def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
+        if _source_events(rule) is not None:
+            super().apply(rule)
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        name = detection_item.field
+        if name == "winlog.keywords":
+            detection_item.value = [self._keyword(value) for value in detection_item.value]
+            return None
+        if name not in _IP_FIELDS:
+            return None
+        for value in detection_item.value:
+            if not isinstance(value, SigmaString):
+                continue  # a cidr range, which the ip field takes
+            text = str(value)
+            literal = "".join(p for p in value.s if isinstance(p, str))
+            if text == "-" or (value.contains_special() and not _ADDRESS_TEXT.match(literal)):
+                detection_item.field = EVENT_DATA + _IP_FIELDS[name]
+                return None
+            try:
+                ipaddress.ip_address(text)
+            except ValueError:
+                raise SigmaTransformationError(
+                    f"{_IP_FIELDS[name]} is stored in {name}, an ip field, which takes no "
+                    f"wildcard or partial address ('{text}'); the cidr modifier expresses "
+                    "a range",
+                    source=None,
+                ) from None
+        return None
+
+    @staticmethod
+    def _keyword(value: object) -> SigmaString:
+        text = str(value).lower()
+        if text not in _KEYWORD_NAMES:
+            raise SigmaTransformationError(
+                f"field 'Keywords' has no Elastic Common Schema home with the value '{value}': "
+                "winlog.keywords holds the rendered keyword names ("
+                + ", ".join(f"{mask} is {name}" for mask, name in _KEYWORD_NAMES.items())
+                + ")",
+                source=None,
+            )
+        return SigmaString(_KEYWORD_NAMES[text])
 
 
 def eql_category(channel: str, events: tuple[WindowsEvent, ...]) -> str:
@@ -159,7 +256,10 @@ def rule_indices(rule: SigmaRule) -> tuple[str, ...]:
 def ecs_channel_items() -> list[ProcessingItem]:
     """ECS: the channel, the fields, their keyword values and the EQL category."""
     return [
+        ProcessingItem(identifier="ecs_keyword_refused", transformation=EcsKeywordRefusal()),
+        *powershell_ecs_items(),
         ProcessingItem(identifier="ecs_channel_fields", transformation=EcsChannelFields()),
+        ProcessingItem(identifier="ecs_channel_value_forms", transformation=EcsValueForms()),
         ProcessingItem(
             identifier="ecs_channel",
             transformation=ChannelCondition(field_name="winlog.channel"),

@@ -28,11 +28,15 @@ def ecs_fields() -> dict[str, str]:
     for event in sysmon_events().values():
         for name in event.fields:
             fields.setdefault(f"winlog.event_data.{name}", "keyword")
-    for source in log_sources().values():
-        for each in source.events:
-            for name in each.fields - each.user_data:
-                fields.setdefault(f"winlog.event_data.{each.xml_name(name)}", "keyword")
     fields["winlog.event_data.TargetProcessGUID"] = "keyword"
+    # Every other channel's EventData (and UserData) fields, by their XML names
+    # (sigma_certutil/data/windows_events.yml); the PowerShell key=value parts Winlogbeat's
+    # kv processor leaves in winlog.event_data come from the same names.
+    for source in log_sources().values():
+        for windows_event in source.events:
+            for name in windows_event.fields:
+                data = "user_data" if name in windows_event.user_data else "event_data"
+                fields.setdefault(f"winlog.{data}.{windows_event.xml_name(name)}", "keyword")
     return fields
 
 

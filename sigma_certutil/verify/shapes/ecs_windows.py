@@ -28,6 +28,7 @@ into winlog.scheduled_task (not built here: TaskContent stays as it is beside it
 from __future__ import annotations
 
 import ntpath
+import re
 from typing import Any
 
 from sigma_certutil.verify.shapes import ShapedEvent, whole_number
@@ -310,9 +311,44 @@ def _powershell(doc: dict[str, Any], data: dict[str, str], user_field: str) -> N
         _put(doc, "file.path", script)
 
 
+# The scripts "Parses all command invocation detail raw lines": 4103's (operational) and
+# 800's (classic) line patterns, and ParameterBinding's name=...; value=...
+_DETAIL = {
+    4103: re.compile(r"^(.+)\((.+)\):\s*(.+)?$"),
+    800: re.compile(r"^([^:(]+)\((.+)\):\s*(.+)?$"),
+}
+_BINDING = re.compile(r"^name=(.+);\s*value=(.+)$")
+
+
+def _invocation_details(doc: dict[str, Any], text: str, code: int) -> None:
+    """powershell.command.invocation_details: each line of the text as an object."""
+    details: list[dict[str, Any]] = []
+    for raw in text.split("\n"):
+        found = _DETAIL[code].match(raw)
+        if found is None:
+            details.append({"value": raw})
+        elif found.group(1) != "ParameterBinding":
+            kind, command, value = found.groups()
+            details.append({"type": kind, "related_command": command, "value": value})
+        else:
+            binding = _BINDING.match(found.group(3) or "")
+            if binding is None:
+                details.append({"value": found.group(3)})
+            else:
+                name, value = binding.groups()
+                kind, command = found.group(1), found.group(2)
+                details.append(
+                    {"type": kind, "related_command": command, "name": name, "value": value}
+                )
+    if details:
+        _put(doc, "powershell.command.invocation_details", details)
+
+
 def _powershell_operational(doc: dict[str, Any], data: dict[str, str], code: int) -> None:
     if code == 4103 and "ContextInfo" in data:  # kv of ContextInfo into event_data
         _update(data, _key_values(data["ContextInfo"], "\n"))
+    if code == 4103 and "Payload" in data:
+        _invocation_details(doc, data["Payload"], code)
     _put(doc, "event.type", {4105: "start", 4106: "end"}.get(code, "info"))
     _powershell(doc, data, "User")
     for removed in ("ContextInfo", "Payload", "Severity", "UserData"):
@@ -322,6 +358,8 @@ def _powershell_operational(doc: dict[str, Any], data: dict[str, str], code: int
 def _powershell_classic(doc: dict[str, Any], data: dict[str, str], code: int) -> None:
     details = data.get("param2" if code == 800 else "param3", "")
     _update(data, _key_values(details, "\n\t"))
+    if code == 800 and "param3" in data:
+        _invocation_details(doc, data["param3"], code)
     _put(doc, "event.type", {400: "start", 403: "end"}.get(code, "info"))
     _powershell(doc, data, "UserId")
     for removed in ("param1", "param2", "param3"):
