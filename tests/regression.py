@@ -1,8 +1,9 @@
 """SigmaHQ's regression corpus through every target, beside the stock pySigma pipelines.
 
-    python tests/regression.py [--shared DIR] [--limit N] [--json]
+    python tests/regression.py [--shared DIR] [--limit N] [--all-channels] [--json]
 
-For each Windows Sysmon rule in DIR/data/sigmahq/regression_data (a rule id, real events and
+For each Windows Sysmon rule (with --all-channels, each Windows rule of any channel: Security,
+TaskScheduler, WMI-Activity, ...) in DIR/data/sigmahq/regression_data (a rule id, real events and
 the number of them the rule must match), every target's query is run on its engine over the
 same events, stored the way that target's ingest stores them (tests/engines/shapes.py):
 eql (Elastic's eql) and lucene (Apache Lucene 8) on ECS documents; splunk on the Sysmon
