@@ -110,7 +110,21 @@ def test_field_the_target_lacks_fails_that_target_only(tmp_path: Path) -> None:
     assert '"target": "splunk"' in result.stdout  # Splunk keeps Sysmon's UtcTime field
 
 
-def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
+def test_log_source_that_is_no_windows_event_log(tmp_path: Path) -> None:
+    path = tmp_path / "nosuch.yml"
+    path.write_text(
+        RULE.replace("category: network_connection", "service: nosuchlog"), encoding="utf-8"
+    )
+    result = cli("convert", str(path), "-t", "splunk")
+    assert result.code == CONVERSION
+    assert result.stderr == (
+        f"sigma-certutil: error: {path}: splunk: log source nosuchlog is not a Windows event "
+        "log of the catalog: the targets read Windows event logs only "
+        "(sigma_certutil/data/windows_events.yml lists them)\n"
+    )
+
+
+def test_sysmon_fields_on_the_security_channel(tmp_path: Path) -> None:
     path = tmp_path / "security.yml"
     path.write_text(
         RULE.replace("category: network_connection", "service: security"), encoding="utf-8"
@@ -118,9 +132,8 @@ def test_log_source_that_is_not_sysmon(tmp_path: Path) -> None:
     result = cli("convert", str(path), "-t", "splunk")
     assert result.code == CONVERSION
     assert result.stderr == (
-        f"sigma-certutil: error: {path}: splunk: log source is not a Sysmon event: the targets "
-        "read Sysmon data only (use product windows with a Sysmon category such as "
-        "network_connection, or service sysmon)\n"
+        f"sigma-certutil: error: {path}: splunk: field 'Image' is not a field of any Security "
+        "event of the catalog (71 events)\n"
     )
 
 

@@ -397,9 +397,8 @@ SHAPES_PACKAGE = "sigma_certutil.verify.shapes"
 @pytest.mark.parametrize("module", sorted(p.name for p in SHAPES.glob("*.py")))
 def test_shapes_do_not_read_the_pipelines(module: str) -> None:
     """A wrong pipeline mapping must not test itself: the shapes import nothing of the
-    project but other shapes, the XDR table columns and Sysmon's and Windows' own vocabulary
-    (sysmon.py, windows.py: each event's fields, not where a target puts them), and read no
-    pipeline file."""
+    project but other shapes, the XDR table columns and the Windows events' own vocabulary
+    (Sysmon's, and the catalog of the other channels), and read no pipeline file."""
     source = SHAPES / module
     imported = set()
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
