@@ -63,6 +63,11 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         "Microsoft-Windows-Bits-Client/Operational",
     ),
     "application_screenconnect_whoami": ({"screenconnect_command"}, "Application"),
+    "ps_classic_provider_start_encoded": ({"provider_started_encoded"}, "Windows PowerShell"),
+    "wmi_client_failure_operation": (
+        {"wmi_client_failure_clear_log"},
+        "Microsoft-Windows-WMI-Activity/Operational",
+    ),
 }
 RULES = sorted(EXPECTED)
 # Fields Winlogbeat does not keep as the rule reads them: an ECS target must refuse the rule
@@ -73,6 +78,7 @@ ECS_MAY_REFUSE = {
     "ps_module_cmd": "Payload",
     "ps_module_symbolic_link": "Payload",
     "ps_classic_start_version_2": "Data",
+    "ps_classic_provider_start_encoded": "Data",
 }
 # Rules whose facts a Defender XDR table documents (DeviceProcessEvents: process created).
 XDR_DOCUMENTED = {"security_rundll32_from_public"}
@@ -111,9 +117,17 @@ EQL_ARRAYS = pytest.mark.xfail(
     strict=True,
     reason="the eql package does not search arrays of objects (Elasticsearch does)",
 )
+# WMI-Activity 5858 writes its fields under <UserData><Operation_ClientFailure> (SigmaHQ's
+# regression event of win_wmi_activity_nteventlogfile_cleareventlog), which Winlogbeat
+# stores under winlog.user_data (exported-fields-winlog: "mutually exclusive with user_data").
+USER_DATA = pytest.mark.xfail(
+    strict=True,
+    reason="the ECS query reads winlog.event_data.Operation; 5858 writes winlog.user_data",
+)
 ECS_MARKS = {
     "application_screenconnect_whoami": [UNNAMED_DATA],
     "ps_module_cmd": [ACROSS_PARTS],
+    "wmi_client_failure_operation": [USER_DATA],
 }
 ECS_RULES = [pytest.param(rule, marks=ECS_MARKS.get(rule, [])) for rule in RULES]
 EQL_RULES = [

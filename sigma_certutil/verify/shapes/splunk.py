@@ -14,6 +14,10 @@ A name with characters other than letters, digits and _ (Windows Defender's "Thr
 becomes one with _ in their place, as Splunk's key cleaning does (transforms.conf.spec,
 CLEAN_KEYS, on by default: "replaces ... non-alphanumeric characters with underscores").
 
+A ``<UserData>`` event's fields (WMI-Activity 5858) are its element's child elements, under
+their names, as the add-on's XML extraction takes an element's text as a field of the
+element's name (an approximation: the add-on's transforms are not read here).
+
 Unnamed ``<Data>`` elements (the classic PowerShell channel) are one multivalue ``Data``
 field in Splunk; the search model compares one value, so they are joined with line breaks.
 """
