@@ -64,6 +64,7 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
     ),
     "application_screenconnect_whoami": ({"screenconnect_command"}, "Application"),
     "ps_classic_provider_start_encoded": ({"provider_started_encoded"}, "Windows PowerShell"),
+    "security_network_logon_not_port_zero": ({"network_logon_from_remote"}, "Security"),
     "wmi_client_failure_operation": (
         {"wmi_client_failure_clear_log"},
         "Microsoft-Windows-WMI-Activity/Operational",
@@ -130,12 +131,18 @@ ECS_MARKS = {
     "wmi_client_failure_operation": [USER_DATA],
 }
 ECS_RULES = [pytest.param(rule, marks=ECS_MARKS.get(rule, [])) for rule in RULES]
-EQL_RULES = [
-    pytest.param(
-        rule, marks=ECS_MARKS.get(rule, [EQL_ARRAYS] if rule == "ps_module_symbolic_link" else [])
-    )
-    for rule in RULES
-]
+# Security's IpPort is source.port, a long (security.yml "Rename Common Auth Fields":
+# Long.decode); EQL's ":" compares strings, so `source.port:"0"` is a type error.
+EQL_PORT_AS_TEXT = pytest.mark.xfail(
+    strict=True,
+    reason='the EQL query compares the long source.port with a string (source.port:"0")',
+)
+EQL_MARKS = {
+    **ECS_MARKS,
+    "ps_module_symbolic_link": [EQL_ARRAYS],
+    "security_network_logon_not_port_zero": [EQL_PORT_AS_TEXT],
+}
+EQL_RULES = [pytest.param(rule, marks=EQL_MARKS.get(rule, [])) for rule in RULES]
 
 
 def _rule(name: str):  # type: ignore[no-untyped-def]
