@@ -71,6 +71,13 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
     ),
 }
 RULES = sorted(EXPECTED)
+
+
+def _known(reason: str) -> pytest.MarkDecorator:
+    """A case that fails for a known reason, named; strict, so that a fix shows."""
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
 # Fields Winlogbeat does not keep as the rule reads them: an ECS target must refuse the rule
 # naming the field (powershell_operational.yml removes Payload after splitting it into
 # powershell.command.invocation_details; powershell.yml removes the classic channel's
@@ -86,9 +93,8 @@ XDR_DOCUMENTED = {"security_rundll32_from_public"}
 # The Splunk field of the System part's <Provider Name="..."/>: the query searches Name,
 # which this package's Splunk shape does not write, for want of a source that documents
 # which field the add-on extracts it as (the add-on's transforms.conf is not public here).
-PROVIDER_FIELD_UNDOCUMENTED = pytest.mark.xfail(
-    strict=True,
-    reason="the add-on's field for <Provider Name> is not documented here: the shape writes none",
+PROVIDER_FIELD_UNDOCUMENTED = _known(
+    "the add-on's field for <Provider Name> is not documented here: the shape writes none"
 )
 SPLUNK_RULES = [
     pytest.param(rule, marks=PROVIDER_FIELD_UNDOCUMENTED)
@@ -99,32 +105,20 @@ SPLUNK_RULES = [
 # Winlogbeat names an event's unnamed <Data> elements param1, param2, ... (the powershell
 # module's pipeline reads the classic channel's param2 and param3): an ECS query on Sigma's
 # Data must read them, or refuse the rule; winlog.event_data.Data holds nothing.
-UNNAMED_DATA = pytest.mark.xfail(
-    strict=True,
-    reason="the ECS mapping searches winlog.event_data.Data; Winlogbeat writes param1",
-)
+UNNAMED_DATA = _known("the ECS mapping searches winlog.event_data.Data; Winlogbeat writes param1")
 
 
 # 4103's Payload lines are split into powershell.command.invocation_details objects (type,
 # related_command, name, value): "CommandInvocation(cmd.exe)" spans a line's type and
 # command, so a contains on each part cannot find it, and the rule is not expressible on ECS.
-ACROSS_PARTS = pytest.mark.xfail(
-    strict=True,
-    reason="Payload|contains spans a line's type and command: ECS keeps them apart",
-)
+ACROSS_PARTS = _known("Payload|contains spans a line's type and command: ECS keeps them apart")
 # The eql package compares a field as one value: it cannot find a value among an array of
 # objects, as Elasticsearch does (invocation_details holds one object per line).
-EQL_ARRAYS = pytest.mark.xfail(
-    strict=True,
-    reason="the eql package does not search arrays of objects (Elasticsearch does)",
-)
+EQL_ARRAYS = _known("the eql package does not search arrays of objects (Elasticsearch does)")
 # WMI-Activity 5858 writes its fields under <UserData><Operation_ClientFailure> (SigmaHQ's
 # regression event of win_wmi_activity_nteventlogfile_cleareventlog), which Winlogbeat
 # stores under winlog.user_data (exported-fields-winlog: "mutually exclusive with user_data").
-USER_DATA = pytest.mark.xfail(
-    strict=True,
-    reason="the ECS query reads winlog.event_data.Operation; 5858 writes winlog.user_data",
-)
+USER_DATA = _known("the ECS query reads winlog.event_data.Operation; 5858 writes winlog.user_data")
 ECS_MARKS = {
     "application_screenconnect_whoami": [UNNAMED_DATA],
     "ps_module_cmd": [ACROSS_PARTS],
@@ -133,9 +127,8 @@ ECS_MARKS = {
 ECS_RULES = [pytest.param(rule, marks=ECS_MARKS.get(rule, [])) for rule in RULES]
 # Security's IpPort is source.port, a long (security.yml "Rename Common Auth Fields":
 # Long.decode); EQL's ":" compares strings, so `source.port:"0"` is a type error.
-EQL_PORT_AS_TEXT = pytest.mark.xfail(
-    strict=True,
-    reason='the EQL query compares the long source.port with a string (source.port:"0")',
+EQL_PORT_AS_TEXT = _known(
+    'the EQL query compares the long source.port with a string (source.port:"0")'
 )
 EQL_MARKS = {
     **ECS_MARKS,

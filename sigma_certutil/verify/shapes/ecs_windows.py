@@ -188,7 +188,8 @@ def _security(doc: dict[str, Any], data: dict[str, str], code: int) -> None:
 
 
 def _common_auth(doc: dict[str, Any], data: dict[str, str]) -> None:
-    """ "Rename Common Auth Fields": moved out of event_data ("-" addresses stay there)."""
+    """security.yml's "Rename Common Auth Fields": moved out of event_data ("-" addresses
+    stay there)."""
     if "ProcessId" in data:
         pid = _pid(data.pop("ProcessId"))
         if pid is not None:
@@ -211,8 +212,8 @@ def _common_auth(doc: dict[str, Any], data: dict[str, str]) -> None:
 
 
 def _process_created(doc: dict[str, Any], data: dict[str, str]) -> None:
-    """ "Process Event 4688": the new process and its parent; ProcessId (the parent's pid) and
-    CommandLine are copied and stay in event_data."""
+    """security.yml's "Process Event 4688": the new process and its parent; ProcessId (the
+    parent's pid) and CommandLine are copied and stay in event_data."""
     if "NewProcessId" in data:
         pid = _pid(data.pop("NewProcessId"))
         if pid is not None:
