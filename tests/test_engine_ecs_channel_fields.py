@@ -1,0 +1,123 @@
+"""Every EQL query of SigmaHQ's rules on the Windows channels beside Sysmon's names only
+fields the ingest writes for the events the rule can match, with their types.
+
+The fields come from this package's ECS shape (verify/shapes/ecs_windows.py, written from
+Winlogbeat's pipelines), not from the mapping under test: for each event of the rule's log
+source (the catalog's fields of each event id the rule names), an event with every field
+set is shaped twice, once with values the pipelines move ("1") and once with Windows' "none"
+("-", which Security's pipeline leaves under winlog.event_data), and the EQL query must
+type-check against the union of what they hold, plus the System part Winlogbeat writes for
+every event (winlog.computer_name, record_id, task, opcode, version, keywords: Winlogbeat's
+exported-fields-winlog). The findings the suite knows are listed with their reason; any
+other, or a listed one that went away, fails.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from helpers import shared_path
+
+from sigma_certutil import convert, load_rule
+from sigma_certutil.errors import CertutilError
+from sigma_certutil.verify.engines.eql import ecs_schema, parse_eql
+from sigma_certutil.verify.engines.lucene import flatten
+from sigma_certutil.verify.events import WindowsEvent
+from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
+from sigma_certutil.windows import WindowsEvent as CatalogEvent
+from sigma_certutil.windows import log_source, rule_events
+
+pytestmark = [pytest.mark.engine, pytest.mark.shared]
+
+SYSTEM = (
+    "winlog.computer_name",
+    "winlog.record_id",
+    "winlog.task",
+    "winlog.opcode",
+    "winlog.version",
+    "winlog.keywords",
+)
+# 4103's ContextInfo lines and the classic channel's key=value text, as the golden files
+# show them (x-pack/winlogbeat/module/powershell/test/testdata/ingest/4103.golden.json,
+# 400.golden.json, 600.golden.json, 800.golden.json).
+CONTEXT_KEYS = (
+    "Severity", "Host Name", "Host Version", "Host ID", "Host Application", "Engine Version",
+    "Runspace ID", "Pipeline ID", "Command Name", "Command Type", "Script Name",
+    "Command Path", "Sequence Number", "Shell ID",
+)  # fmt: skip
+CLASSIC_KEYS = (
+    "NewEngineState", "PreviousEngineState", "SequenceNumber", "HostName", "HostVersion",
+    "HostId", "HostApplication", "EngineVersion", "RunspaceId", "PipelineId", "CommandName",
+    "CommandType", "ScriptName", "CommandPath", "CommandLine", "ProviderName",
+    "NewProviderState", "DetailTotal", "DetailSequence", "UserId",
+)  # fmt: skip
+KINDS = ("Field not recognized", "Expected string not number")
+# (log source, what the EQL engine says) -> how many rules, and why.
+KNOWN = {
+    ("ps_module", "Field not recognized"): (
+        13,
+        "ContextInfo is mapped to every field the PowerShell pipelines' kv can write, among "
+        "them powershell.command.value, which 4103's ContextInfo has no line for",
+    ),
+    ("security", "Expected string not number"): (
+        1,
+        "IpPort compared as text with the long source.port (win_security_susp_privesc_"
+        "kerberos_relay_over_ldap)",
+    ),
+}
+
+
+def _raw(event: CatalogEvent, value: str) -> WindowsEvent:
+    data = {event.xml_name(name): value for name in event.fields}
+    if "ContextInfo" in data:
+        lines = [f"        {key} = {value}" for key in CONTEXT_KEYS]
+        lines += ["        User = A\\b", "        Connected User = A\\b"]
+        data["ContextInfo"] = "\n".join(lines)
+    if "Payload" in data:
+        data["Payload"] = 'CommandInvocation(x): "y"\nParameterBinding(x): name="a"; value="b"'
+    if event.channel == "Windows PowerShell":
+        data.pop("Data", None)
+        text = "\t" + "\n\t".join(f"{key}={value}" for key in CLASSIC_KEYS)
+        data.update(param1=value, param2=text, param3=text)
+    user_data = "Element" if event.user_data and event.user_data >= event.fields else ""
+    return WindowsEvent("all", data, event.id, channel=event.channel, provider=event.provider,
+                        user_data=user_data)  # fmt: skip
+
+
+def _stored_fields(events: tuple[CatalogEvent, ...]) -> dict[str, str]:
+    types = ecs_fields()
+    found = dict.fromkeys(SYSTEM, "keyword")
+    for event in events:
+        for value in ("1", "-"):
+            for name in flatten(to_ecs(_raw(event, value))):
+                found[name] = types.get(name, "keyword")
+    return found
+
+
+def test_every_eql_query_names_fields_the_ingest_writes() -> None:
+    rules = shared_path("data", "sigmahq", "rules", "windows")
+    findings: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    checked = 0
+    for path in sorted(rules.rglob("*.yml")):
+        rule = load_rule(path)
+        source = log_source(rule.logsource)
+        if source is None or source.is_sysmon:
+            continue
+        try:
+            query = convert(rule, "eql")
+        except CertutilError:
+            continue
+        checked += 1
+        schema = ecs_schema(_stored_fields(rule_events(rule, source)))
+        try:
+            parse_eql(query, schema)
+        except Exception as error:  # the eql package's errors
+            text = " ".join(str(error).split())
+            kind = next((k for k in KINDS if k in text), type(error).__name__)
+            findings[(source.name, kind)] += 1
+            examples.setdefault((source.name, kind), f"{path.name}: {text[:300]}")
+    assert checked > 400, checked
+    expected = {key: count for key, (count, _) in KNOWN.items()}
+    assert dict(findings) == expected, {key: examples.get(key) for key in findings}
