@@ -1,5 +1,6 @@
-"""Every EQL query of SigmaHQ's rules on the Windows channels beside Sysmon's names only
-fields the ingest writes for the events the rule can match, with their types.
+"""Every EQL and Splunk query of SigmaHQ's rules on the Windows channels beside Sysmon's
+names only fields the ingest writes for the events the rule can match (EQL: with their
+types; Splunk: the base search's fields, as the add-on extracts them).
 
 The fields come from this package's ECS shape (verify/shapes/ecs_windows.py, written from
 Winlogbeat's pipelines), not from the mapping under test: for each event of the rule's log
@@ -121,3 +122,51 @@ def test_every_eql_query_names_fields_the_ingest_writes() -> None:
     assert checked > 400, checked
     expected = {key: count for key, (count, _) in KNOWN.items()}
     assert dict(findings) == expected, {key: examples.get(key) for key in findings}
+
+
+# The System part's elements, which the add-on's XML extraction names as the elements are
+# named (an approximation, as for EventCode; verify/shapes/splunk.py writes none of them).
+SPLUNK_SYSTEM = {"Keywords", "Computer", "EventRecordID", "Task", "Opcode", "Version", "Level"}
+_PROVIDER = "the add-on's field for <Provider Name> is not documented here: the shape writes none"
+_UNNAMED = "unnamed <Data>: the shape writes Data (joined); the query names param<N>"
+# field -> (how many rules, why): the base searches' fields the add-on's XML extraction of
+# the events does not hold as verify/shapes/splunk.py writes it.
+SPLUNK_KNOWN: dict[str, tuple[int, str]] = {
+    "Name": (83, _PROVIDER),
+    "param1": (5, _UNNAMED),
+    "param2": (2, _UNNAMED),
+    "param3": (1, _UNNAMED),
+}
+
+
+def test_every_splunk_query_names_fields_the_add_on_extracts() -> None:
+    from engines.spl_model import spl_fields
+
+    from sigma_certutil.verify.shapes.splunk import to_splunk
+
+    rules = shared_path("data", "sigmahq", "rules", "windows")
+    findings: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    checked = 0
+    for path in sorted(rules.rglob("*.yml")):
+        rule = load_rule(path)
+        source = log_source(rule.logsource)
+        if source is None or source.is_sysmon:
+            continue
+        try:
+            query = convert(rule, "splunk")
+        except CertutilError:
+            continue
+        checked += 1
+        fields = {"source", "sourcetype", "EventCode", *SPLUNK_SYSTEM}
+        for event in rule_events(rule, source):
+            for value in ("1", "-"):
+                fields.update(to_splunk(_raw(event, value)))
+        # The base search: fields that | rex and | eval make are the query's own.
+        base = query.split("\n|", 1)[0]
+        for missing in sorted(spl_fields(base) - fields):
+            findings[missing] += 1
+            examples.setdefault(missing, path.name)
+    assert checked > 400, checked
+    expected = {key: count for key, (count, _) in SPLUNK_KNOWN.items()}
+    assert dict(findings) == expected, {key: examples[key] for key in findings}
