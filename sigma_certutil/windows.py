@@ -71,7 +71,7 @@ def sigma_name(xml_name: str) -> str:
 @cache
 def _catalog() -> dict[str, Any]:
     text = (files("sigma_certutil") / "data" / "windows_events.yml").read_text(encoding="utf-8")
-    catalog: dict[str, Any] = yaml.safe_load(text)
+    catalog: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return catalog
 
 
@@ -161,6 +161,7 @@ def log_sources() -> Mapping[str, WindowsLogSource]:
     return MappingProxyType(sources)
 
 
+@cache
 def _keys() -> dict[tuple[str, str], str]:
     """(kind, value) -> log source name: each catalog entry by its service or category, and
     each Sysmon category."""

@@ -66,11 +66,18 @@ def test_powershell_script_block_text_is_moved() -> None:
     assert ecs_field("Path", "Microsoft-Windows-PowerShell/Operational", events) == "file.path"
 
 
-def test_channel_without_module_keeps_event_data_and_xml_names() -> None:
+def test_defender_names_with_underscores_and_the_agents_renames() -> None:
+    """The winlog input writes "Process Name" as Process_Name; the Agent's windows_defender
+    pipeline moves it to process.executable, winlogbeat-* keeps it."""
     channel = "Microsoft-Windows-Windows Defender/Operational"
     events = _events(channel, 1121)
-    assert ecs_field("ProcessName", channel, events) == "winlog.event_data.Process Name"
+    assert ecs_field("ProcessName", channel, events) == [
+        "process.executable",
+        "winlog.event_data.Process_Name",
+    ]
     assert ecs_field("Path", channel, events) == "winlog.event_data.Path"
+    events = _events(channel, 5007)
+    assert ecs_field("NewValue", channel, events) == "winlog.event_data.New_Value"
 
 
 def test_user_data_fields_land_in_user_data() -> None:

@@ -41,7 +41,7 @@ SYSMON_INDICES = ("winlogbeat-*", "logs-windows.sysmon_operational-*")
 @cache
 def _facts() -> dict[str, Any]:
     text = (files("sigma_certutil") / "data" / "ecs_windows.yml").read_text(encoding="utf-8")
-    facts: dict[str, Any] = yaml.safe_load(text)
+    facts: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return facts
 
 
@@ -96,9 +96,14 @@ def ecs_field(name: str, channel: str, events: tuple[WindowsEvent, ...]) -> str 
             source=None,
         )
     having = [e for e in events if name in e.fields]
+    # A name with spaces ("Process Name") is written with underscores (Process_Name): the
+    # winlog input's names, which the Elastic Agent's windows_defender pipeline reads.
     raw = (USER_DATA if having and all(name in e.user_data for e in having) else EVENT_DATA) + (
-        having[0].xml_name(name) if having else name
+        having[0].xml_name(name).replace(" ", "_") if having else name
     )
+    if raw[len(EVENT_DATA) :] in spec.get("agent_renames", {}):
+        # The Agent's pipeline moves it; winlogbeat-* keeps it: each document has one.
+        return [str(spec["agent_renames"][raw[len(EVENT_DATA) :]]), raw]
     for rename in spec.get("renames", []):
         if name not in rename["fields"]:
             continue

@@ -29,14 +29,16 @@ def ecs_fields() -> dict[str, str]:
         for name in event.fields:
             fields.setdefault(f"winlog.event_data.{name}", "keyword")
     fields["winlog.event_data.TargetProcessGUID"] = "keyword"
-    # Every other channel's EventData (and UserData) fields, by their XML names
-    # (sigma_certutil/data/windows_events.yml); the PowerShell key=value parts Winlogbeat's
-    # kv processor leaves in winlog.event_data come from the same names.
+    # Every other channel's EventData (and UserData) fields, by their XML names with spaces
+    # written as underscores, as the winlog input writes them (elastic/integrations
+    # packages/windows/data_stream/windows_defender/elasticsearch/ingest_pipeline/default.yml
+    # reads winlog.event_data.Process_Name) (sigma_certutil/data/windows_events.yml).
     for source in log_sources().values():
         for windows_event in source.events:
             for name in windows_event.fields:
                 data = "user_data" if name in windows_event.user_data else "event_data"
-                fields.setdefault(f"winlog.{data}.{windows_event.xml_name(name)}", "keyword")
+                xml = windows_event.xml_name(name).replace(" ", "_")
+                fields.setdefault(f"winlog.{data}.{xml}", "keyword")
     return fields
 
 
