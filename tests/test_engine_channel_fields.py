@@ -6,7 +6,8 @@ The fields come from this package's ECS shape (verify/shapes/ecs_windows.py, wri
 Winlogbeat's pipelines), not from the mapping under test: for each event of the rule's log
 source (the catalog's fields of each event id the rule names), an event with every field
 set is shaped twice, once with values the pipelines move ("1") and once with Windows' "none"
-("-", which Security's pipeline leaves under winlog.event_data), and the EQL query must
+("-", which Security's pipeline leaves under winlog.event_data), as Winlogbeat and as the
+Elastic Agent's integrations write it (the query reads both), and the EQL query must
 type-check against the union of what they hold, plus the System part Winlogbeat writes for
 every event (winlog.computer_name, record_id, task, opcode, version, keywords: Winlogbeat's
 exported-fields-winlog). The findings the suite knows are listed with their reason; any
@@ -26,6 +27,7 @@ from sigma_certutil.verify.engines.eql import ecs_schema, parse_eql
 from sigma_certutil.verify.engines.lucene import flatten
 from sigma_certutil.verify.events import WindowsEvent
 from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
+from sigma_certutil.verify.shapes.ecs_agent import to_ecs_agent
 from sigma_certutil.windows import WindowsEvent as CatalogEvent
 from sigma_certutil.windows import log_source, rule_events
 
@@ -91,8 +93,9 @@ def _stored_fields(events: tuple[CatalogEvent, ...]) -> dict[str, str]:
     found = dict.fromkeys(SYSTEM, "keyword")
     for event in events:
         for value in ("1", "-"):
-            for name in flatten(to_ecs(_raw(event, value))):
-                found[name] = types.get(name, "keyword")
+            for shape in (to_ecs, to_ecs_agent):  # winlogbeat-* and the Agent's data streams
+                for name in flatten(shape(_raw(event, value))):
+                    found[name] = types.get(name, "keyword")
     return found
 
 

@@ -24,7 +24,7 @@ from sigma_certutil.verify.engines import unavailable
 from sigma_certutil.verify.engines.eql import ecs_schema, run_eql
 from sigma_certutil.verify.reference import reference_matches
 from sigma_certutil.verify.shapes.ecs import ecs_fields
-from sigma_certutil.verify.shapes.ecs_windows import to_ecs_agent
+from sigma_certutil.verify.shapes.ecs_agent import to_ecs_agent
 from sigma_certutil.verify.shapes.splunk import to_splunk
 
 RULES_DIR = TESTS / "rules" / "windows_channels"

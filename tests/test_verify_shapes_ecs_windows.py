@@ -71,8 +71,13 @@ def test_a_channel_without_a_module_keeps_its_event_data_as_text() -> None:
         "StartType": "demand start",
     }
     assert "module" not in doc["event"]
+    # A name with spaces is written with underscores, as the winlog input's documents show
+    # (elastic/integrations packages/windows/data_stream/windows_defender/_dev/test/pipeline/
+    # test-events-windows-defender-events.json: "Threat_Name", "Process_Name").
     defender = to_ecs(FIXTURES["defender/malware_detected"].event)
-    assert defender["winlog"]["event_data"]["Threat Name"] == "HackTool:Win32/Mimikatz.D"
+    assert defender["winlog"]["event_data"]["Threat_Name"] == "HackTool:Win32/Mimikatz.D"
+    assert defender["winlog"]["event_data"]["Process_Name"] == r"C:\Windows\explorer.exe"
+    assert "Threat Name" not in defender["winlog"]["event_data"]
 
 
 def test_security_addresses_and_share_events() -> None:
@@ -120,7 +125,7 @@ def test_the_documents_index_and_run_on_the_ecs_engines() -> None:
     queries = [
         'winlog.channel:"Windows PowerShell" AND powershell.engine.version:2.0',
         "service.name:updsvc AND event.code:4697",
-        "winlog.event_data.Threat\\ Name:*Mimikatz*",
+        "winlog.event_data.Threat_Name:*Mimikatz*",
     ]
     hits = run_lucene(queries, docs, index_types(ECS, docs))
     assert [{events[i].name for i in found} for found in hits] == [
@@ -158,7 +163,7 @@ def test_the_elastic_agent_documents_lack_event_module() -> None:
     .\\patata.ps1; packages/system/data_stream/security/_dev/test/pipeline/
     test-4698-scheduled-task-created.json-expected.json) write no event.module, and keep
     the same renames and event_data."""
-    from sigma_certutil.verify.shapes.ecs_windows import to_ecs_agent
+    from sigma_certutil.verify.shapes.ecs_agent import to_ecs_agent
 
     script = to_ecs_agent(FIXTURES["powershell/script_block"].event)
     assert "module" not in script["event"]

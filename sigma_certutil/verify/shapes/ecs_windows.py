@@ -17,8 +17,8 @@ Sources, each read for what it does to the events SigmaHQ's rules use:
 The Elastic Agent's System integration (security data stream, logs-system.security-*) and
 Windows integration (powershell and powershell_operational data streams,
 logs-windows.powershell*-*) run ports of the same pipelines, with the same renames and the
-same winlog.event_data; ``to_ecs_agent`` writes what differs, from the packages' pipeline
-tests (elastic/integrations packages/system/data_stream/security/_dev/test/pipeline/
+same winlog.event_data; ``ecs_agent.to_ecs_agent`` writes what differs, from the packages'
+pipeline tests (elastic/integrations packages/system/data_stream/security/_dev/test/pipeline/
 test-4698-scheduled-task-created.json-expected.json, packages/windows/data_stream/
 powershell_operational/_dev/test/pipeline/test-events.json-expected.json): no event.module
 (the data stream names the dataset instead), and for 4698 to 4702 the task's XML parsed
@@ -112,8 +112,13 @@ def to_ecs_windows(case: ShapedEvent) -> dict[str, Any]:
     """The ECS document Winlogbeat writes for a Windows event of a channel other than
     Sysmon's (``to_ecs`` sends Sysmon events to the sysmon module's shape)."""
     # Winlogbeat reads EventData as text and leaves empty values out (the golden files have
-    # no empty event_data value: 4624's empty WorkstationName is absent).
-    data = {k: str(v) for k, v in case.event.items() if v is not None and str(v) != ""}
+    # no empty event_data value: 4624's empty WorkstationName is absent); a name with spaces
+    # is written with underscores (Windows Defender's "Threat Name" is Threat_Name in the
+    # winlog input's documents: elastic/integrations packages/windows/data_stream/
+    # windows_defender/_dev/test/pipeline/test-events-windows-defender-events.json).
+    data = {
+        k.replace(" ", "_"): str(v) for k, v in case.event.items() if v is not None and str(v) != ""
+    }
     code = case.event_id
     doc: dict[str, Any] = {}
     _put(doc, "event.code", str(code))
@@ -365,11 +370,3 @@ def _powershell_classic(doc: dict[str, Any], data: dict[str, str], code: int) ->
     _powershell(doc, data, "UserId")
     for removed in ("param1", "param2", "param3"):
         data.pop(removed, None)
-
-
-def to_ecs_agent(case: ShapedEvent) -> dict[str, Any]:
-    """The ECS document the Elastic Agent's integrations write for an event of a channel
-    other than Sysmon's: Winlogbeat's, without event.module."""
-    doc = to_ecs_windows(case)
-    doc["event"].pop("module", None)
-    return doc
