@@ -34,7 +34,7 @@ class Store:
     indices: tuple[str, ...] = ()
     # The tables the queries may name.
     tables: tuple[str, ...] = ()
-    # "module:function": a raw event (sigma_certutil.verify.events.SysmonEvent) as stored.
+    # "module:function": a raw event (sigma_certutil.verify.events.WindowsEvent) as stored.
     shaper: str = ""
     # "module:function": the field types the engines index the shaped events with.
     field_types: str = ""

@@ -1,8 +1,9 @@
 """SigmaHQ's regression corpus through every target, beside the stock pySigma pipelines.
 
-    python tests/regression.py [--shared DIR] [--limit N] [--json]
+    python tests/regression.py [--shared DIR] [--limit N] [--all-channels] [--json]
 
-For each Windows Sysmon rule in DIR/data/sigmahq/regression_data (a rule id, real events and
+For each Windows Sysmon rule (with --all-channels, each Windows rule of any channel: Security,
+TaskScheduler, WMI-Activity, ...) in DIR/data/sigmahq/regression_data (a rule id, real events and
 the number of them the rule must match), every target's query is run on its engine over the
 same events, stored the way that target's ingest stores them (tests/engines/shapes.py):
 eql (Elastic's eql) and lucene (Apache Lucene 8) on ECS documents; splunk on the Sysmon
@@ -161,9 +162,9 @@ def _is_sysmon_rule(path: Path) -> bool:
     )
 
 
-def run(shared: Path, limit: int | None) -> dict[str, Any]:
+def run(shared: Path, limit: int | None, all_channels: bool = False) -> dict[str, Any]:
     every = regressions(shared)
-    cases = [case for case in every if _is_sysmon_rule(case.rule)][:limit]
+    cases = [case for case in every if all_channels or _is_sysmon_rule(case.rule)][:limit]
     outcomes: dict[str, dict[str, Outcome]] = defaultdict(lambda: defaultdict(Outcome))
     started = time.perf_counter()
     for case in cases:
@@ -199,7 +200,8 @@ def run(shared: Path, limit: int | None) -> dict[str, Any]:
                     outcome.fail("matched none of the rule's events", case.name)
     return {
         "rules": len(cases),
-        "left_out_not_sysmon": len(every) - len([c for c in every if _is_sysmon_rule(c.rule)]),
+        "left_out_not_sysmon": len(every)
+        - len([c for c in every if all_channels or _is_sysmon_rule(c.rule)]),
         "seconds": round(time.perf_counter() - started, 1),
         "targets": {
             target: {
@@ -222,18 +224,24 @@ def main() -> int:
         "--shared", type=Path, default=SHARED, help=f"the shared data folder (default: {SHARED})"
     )
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--all-channels",
+        action="store_true",
+        help="also the rules on other channels (Security, TaskScheduler, WMI-Activity, ...)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     for target in EXECUTABLE:
         if reason := unavailable(target):
             print(f"{target}: {reason}", file=sys.stderr)
             return 2
-    report = run(args.shared, args.limit)
+    report = run(args.shared, args.limit, args.all_channels)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    kind = "Windows" if args.all_channels else "Sysmon"
     print(
-        f"{report['rules']} Sysmon regression rules ({report['left_out_not_sysmon']} left out: "
+        f"{report['rules']} {kind} regression rules ({report['left_out_not_sysmon']} left out: "
         f"not a Sysmon log source), {report['seconds']} s"
     )
     for target, sides in report["targets"].items():

@@ -308,3 +308,44 @@ def test_the_help_states_the_exit_codes() -> None:
         "A target whose engine is missing is reported 'engine unavailable': while\n"
         "another target ran, that alone does not change the exit code.\n"
     )
+
+
+def _windows_events_file(tmp_path: Path) -> Path:
+    """A JSON-lines file of Security and System events, as a user would export them."""
+    lines = [
+        {"EventID": 4697, "Channel": "Security", "ServiceName": "updsvc",
+         "ServiceFileName": r"C:\Windows\Temp\updsvc.exe", "SubjectUserName": "WIN10$"},
+        {"EventID": 4697, "Channel": "Security", "ServiceName": "winlogbeat",
+         "ServiceFileName": r"C:\Program Files\Winlogbeat\winlogbeat.exe"},
+        {"EventID": 7045, "Channel": "System", "Provider": "Service Control Manager",
+         "ServiceName": "updsvc", "ImagePath": r"C:\Windows\Temp\updsvc.exe"},
+    ]  # fmt: skip
+    path = tmp_path / "windows.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    return path
+
+
+SERVICE_RULE = (
+    ROOT / "tests" / "rules" / "windows_channels" / ("security_service_installed_from_temp.yml")
+)
+
+
+def test_verify_reads_events_of_other_channels(tmp_path: Path) -> None:
+    """The command accepts Security and System events: the reference reads the rule's
+    channel (service: security), so the System 7045 with the same path does not match."""
+    result = cli("verify", str(SERVICE_RULE), "--events", str(_windows_events_file(tmp_path)),
+                 "--json")  # fmt: skip
+    [row] = json.loads(result.stdout)
+    assert row["reference"] == ["windows.jsonl#1"]
+    assert [t["target"] for t in row["targets"]] == ["splunk", "lucene", "eql", "esql", "kusto"]
+    kusto = {t["target"]: t for t in row["targets"]}["kusto"]
+    assert kusto["status"] == "not converted"
+
+
+@pytest.mark.engine
+def test_verify_agrees_on_security_events(tmp_path: Path) -> None:
+    require_engine(unavailable("eql"))
+    result = cli("verify", str(SERVICE_RULE), "--events", str(_windows_events_file(tmp_path)),
+                 "-t", "eql", "-t", "lucene")  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    assert "checked 2 queries on their engines: 2 agree" in result.stdout

@@ -163,3 +163,75 @@ def test_the_first_bad_file_stops_the_run(tmp_path: Path) -> None:
         2,
         f"sigma-certutil: error: {bad}: no events in the file\n",
     )
+
+
+def test_channel_and_provider_of_regression_json_and_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "windows.json"
+    path.write_text(
+        '{"Event": {"System": {"EventID": 4648, "Channel": "Security", "Provider": '
+        '{"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}}}, '
+        '"EventData": {"TargetUserName": "testuser"}}}\n'
+        '{"EventID": 7045, "Channel": "System", "Provider": "Service Control Manager", '
+        '"ServiceName": "x"}\n'
+        '{"EventID": 4104, "Channel": "Microsoft-Windows-PowerShell/Operational"}\n'
+        '{"EventID": 1, "Image": "C:\\\\x.exe"}\n',
+        encoding="utf-8",
+    )
+    events = load_events(path)
+    assert [(e.channel, e.provider, e.event_id) for e in events] == [
+        ("Security", "Microsoft-Windows-Security-Auditing", 4648),
+        ("System", "Service Control Manager", 7045),
+        ("Microsoft-Windows-PowerShell/Operational", "Microsoft-Windows-PowerShell", 4104),
+        ("Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", 1),
+    ]
+    assert events[1].event == {"ServiceName": "x"}  # Channel and Provider are not EventData
+
+
+def test_unnamed_data_is_kept_in_order_as_params(tmp_path: Path) -> None:
+    path = tmp_path / "classic.json"
+    path.write_text(
+        '{"Event": {"System": {"EventID": 400, "Channel": "Windows PowerShell"}, '
+        '"EventData": {"Data": ["Available", "None", "\\tHostName=ConsoleHost"]}}}',
+        encoding="utf-8",
+    )
+    [event] = load_events(path)
+    assert event.provider == "PowerShell"
+    assert event.event == {
+        "param1": "Available",
+        "param2": "None",
+        "param3": "\tHostName=ConsoleHost",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"EventID": 1, "Channel": 3}', ": event 1: Channel 3 is not a name"),
+        ('{"EventID": 1, "Channel": " "}', ': event 1: Channel " " is not a name'),
+        ('{"EventID": 1, "Provider": ["x"]}', ': event 1: Provider ["x"] is not a name'),
+    ],
+)
+def test_a_channel_or_provider_that_is_no_name(line: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(line, encoding="utf-8")
+    _check(path, message)
+
+
+def test_user_data_is_read_as_the_fields_of_its_element(tmp_path: Path) -> None:
+    path = tmp_path / "wmi.json"
+    path.write_text(
+        '{"Event": {"System": {"EventID": 5858, '
+        '"Channel": "Microsoft-Windows-WMI-Activity/Operational"}, "UserData": '
+        '{"Operation_ClientFailure": {"#attributes": {"xmlns": "x"}, "ClientProcessId": 25920, '
+        '"Operation": "Start IWbemServices::ExecMethod"}}}}\n'
+        '{"Event": {"System": {"EventID": 1102, "Channel": "Security"}, "UserData": '
+        '{"A": {}, "B": {}}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(EventsError) as raised:
+        load_events(path)
+    assert str(raised.value) == f"{path}: event 2: Event.UserData is not one element of fields"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0], encoding="utf-8")
+    [event] = load_events(path)
+    assert event.user_data == "Operation_ClientFailure"
+    assert event.event == {"ClientProcessId": 25920, "Operation": "Start IWbemServices::ExecMethod"}

@@ -21,10 +21,13 @@ def _rule(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_columns_are_the_fields_the_rule_names_after_the_sysmon_pipeline() -> None:
+def test_the_columns_are_the_fields_the_rule_names_after_the_log_source_conditions() -> None:
     query, fields = reference_query(load_bundled_rule())
-    assert fields == ["Image", "Initiated", "DestinationPort", "EventID"]
-    assert query.startswith("SELECT * FROM <TABLE_NAME> WHERE EventID=3 AND ")
+    assert fields == ["Image", "Initiated", "DestinationPort", "EventID", "Channel"]
+    assert query.startswith(
+        "SELECT * FROM <TABLE_NAME> WHERE Channel='Microsoft-Windows-Sysmon/Operational' AND "
+        "(EventID=3 AND "
+    ), query
 
 
 def test_an_absent_field_matches_nothing() -> None:
@@ -142,3 +145,41 @@ def test_text_numbers_order_as_numbers() -> None:
     base = {"Initiated": "true", "DestinationPort": "4444"}
     events = [SysmonEvent(port, {**base, "SourcePort": port}) for port in ("900", "49700", "x")]
     assert reference_matches(rule, events) == {0}
+
+
+@pytest.mark.shared
+def test_sigmahq_regression_events_of_other_channels_match_their_rules() -> None:
+    """SigmaHQ's regression data holds real Security, TaskScheduler and WMI-Activity events
+    (a UserData one among them) beside the rule each must trigger: read as verify reads
+    them, the reference matches each rule's own events, and no rule matches another's."""
+    import re
+
+    import yaml
+    from helpers import shared_path
+
+    from sigma_certutil.verify import load_events
+
+    sigmahq = shared_path("data", "sigmahq")
+    rules = {}
+    for path in (sigmahq / "rules" / "windows" / "builtin").rglob("*.yml"):
+        found = re.search(r"^id:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+        if found:
+            rules[found.group(1)] = path
+    base = sigmahq / "regression_data" / "rules" / "windows" / "builtin"
+    cases = []
+    for info_path in sorted(base.rglob("info.yml")):
+        info = yaml.safe_load(info_path.read_text(encoding="utf-8"))
+        rule = load_rule(rules[info["rule_metadata"][0]["id"]])
+        events = [e for p in sorted(info_path.parent.glob("*.json")) for e in load_events(p)]
+        cases.append((rule, events, info["regression_tests_info"][0]["match_count"]))
+    assert len(cases) >= 4
+    assert {e.channel for _, events, _ in cases for e in events} >= {
+        "Security",
+        "Microsoft-Windows-TaskScheduler/Operational",
+        "Microsoft-Windows-WMI-Activity/Operational",
+    }
+    everything = [e for _, events, _ in cases for e in events]
+    for rule, events, count in cases:
+        hits = {everything[i].name for i in reference_matches(rule, everything)}
+        assert hits == {e.name for e in events}, rule.title
+        assert len(hits) == count, rule.title

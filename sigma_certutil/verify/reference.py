@@ -1,8 +1,19 @@
-"""The Sigma reference: the rule itself on the raw Sysmon fields, with pySigma's SQLite
+"""The Sigma reference: the rule itself on the raw Windows event fields, with pySigma's SQLite
 backend and Python's sqlite3. No target mapping is involved, so it says what the rule means.
 
-The table has a column for EventID and for every field the rule names after the Sysmon
-pipeline: a field an event lacks is NULL there, which matches nothing (as in every engine).
+The rule's log source becomes conditions on the event's own parts, as Sigma's taxonomy
+defines them (SigmaHQ/sigma-specification, the taxonomy appendix's Windows table): a Sysmon
+category its EventID (pySigma's Sysmon pipeline) and the Sysmon channel, a ``service`` its
+channel (pySigma's ``windows_logsource_mapping``, the same table), a ``ps_*`` category its
+channel and EventID. A Windows log source the taxonomy gives no channel is refused: without
+it the reference would match events of every channel.
+
+The table has a column for EventID, Channel and Provider_Name (the event's System part, as
+Sigma rules name them) and for every field the rule names: a field an event lacks is NULL
+there, which matches nothing (as in every engine). A rule's field matches an EventData name
+with spaces written without them or with underscores. ``Data``, the field Sigma's classic
+PowerShell rules search, is the event's unnamed data (param1, param2, ...) joined by line
+breaks when the event has no field of that name.
 """
 
 from __future__ import annotations
@@ -19,13 +30,17 @@ from sigma.conversion.base import Backend
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaError
+from sigma.pipelines.common import windows_logsource_mapping
 from sigma.pipelines.sysmon.sysmon import sysmon_pipeline
+from sigma.processing.conditions import LogsourceCondition
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+from sigma.processing.transformations import AddConditionTransformation
 from sigma.rule import SigmaDetection, SigmaRule
 from sigma.types import SigmaFieldReference, SigmaString, SpecialChars
 
 from sigma_certutil.conversion.single import refusal
 from sigma_certutil.errors import MissingDependencyError
-from sigma_certutil.verify.events import SysmonEvent
+from sigma_certutil.verify.events import WindowsEvent
 
 INSTALL = "pip install 'sigma-certutil[verify]'"
 TARGET = "sigma reference"
@@ -138,21 +153,94 @@ def _backend() -> type[Backend]:
     return ReferenceBackend
 
 
+def _channels(service: str) -> str | list[str]:
+    channel = windows_logsource_mapping[service]
+    return channel if isinstance(channel, str) else list(channel)
+
+
+_PS_OPERATIONAL = _channels("powershell")
+_PS_CLASSIC = _channels("powershell-classic")
+# SigmaHQ/sigma-specification, the taxonomy appendix: the PowerShell categories.
+POWERSHELL_CATEGORIES: dict[str, tuple[str | list[str], int]] = {
+    "ps_module": (_PS_OPERATIONAL, 4103),
+    "ps_script": (_PS_OPERATIONAL, 4104),
+    "ps_classic_start": (_PS_CLASSIC, 400),
+    "ps_classic_provider_start": (_PS_CLASSIC, 600),
+    "ps_classic_script": (_PS_CLASSIC, 800),
+}
+SYSTEM_FIELDS = ("EventID", "Channel", "Provider_Name")
+
+
+@functools.cache
+def _logsource_pipeline() -> ProcessingPipeline:
+    """Sysmon categories to their EventID (pySigma's Sysmon pipeline, which also names the
+    service "sysmon"), then each service and PowerShell category to its channel."""
+    items = [
+        ProcessingItem(
+            identifier=f"reference_{category}",
+            transformation=AddConditionTransformation({"Channel": channel, "EventID": event_id}),
+            rule_conditions=[LogsourceCondition(category=category, product="windows")],
+        )
+        for category, (channel, event_id) in POWERSHELL_CATEGORIES.items()
+    ] + [
+        ProcessingItem(
+            identifier=f"reference_{service}",
+            transformation=AddConditionTransformation({"Channel": _channels(service)}),
+            rule_conditions=[LogsourceCondition(service=service, product="windows")],
+        )
+        for service in windows_logsource_mapping
+    ]
+    pipeline: ProcessingPipeline = sysmon_pipeline() + ProcessingPipeline(
+        name="Sigma taxonomy: Windows log sources to channels", priority=20, items=items
+    )
+    return pipeline
+
+
 def reference_query(rule: SigmaRule) -> tuple[str, list[str]]:
     """The rule's SQLite query and the fields it names; ConversionError when the SQLite
-    backend cannot express the rule."""
+    backend cannot express the rule or its Windows log source has no channel."""
     # Processing rewrites the rule it is applied to: convert a copy.
     processed = copy.deepcopy(rule)
     try:
-        queries = _backend()(sysmon_pipeline()).convert_rule(processed)
+        queries = _backend()(_logsource_pipeline()).convert_rule(processed)
     except (SigmaError, NotImplementedError) as error:
         raise refusal(rule, TARGET, error) from error
+    logsource = rule.logsource
+    if logsource.product == "windows" and "Channel" not in rule_fields(processed):
+        where = logsource.service or logsource.category or "no category or service"
+        raise refusal(
+            rule,
+            TARGET,
+            ValueError(f"Sigma's taxonomy names no Windows event channel for log source {where}"),
+        )
     if len(queries) != 1:
         raise refusal(rule, TARGET, ValueError(f"{len(queries)} queries, expected one"))
     return str(queries[0]), rule_fields(processed)
 
 
-def reference_matches(rule: SigmaRule, events: Sequence[SysmonEvent]) -> set[int]:
+def event_field(event: WindowsEvent, name: str) -> Any:
+    """The value the reference reads for a field a rule names: the event's System part for
+    EventID, Channel and Provider_Name, its EventData otherwise."""
+    if name == "EventID":
+        return event.event_id
+    if name == "Channel":
+        return event.channel
+    if name == "Provider_Name":
+        return event.provider or None
+    if name == "Data" and "Data" not in event.event:
+        unnamed = [str(v) for k, v in sorted(_params(event.event))]
+        return "\n".join(unnamed) if unnamed else None
+    if name in event.event:
+        return event.event[name]
+    # Sigma writes a name with spaces without them or with _ for each ("Process Name" is
+    # ProcessName in SigmaHQ's Defender rules, "Feature Name" Feature_Name).
+    for key, value in event.event.items():
+        if " " in key and name in (key.replace(" ", ""), key.replace(" ", "_")):
+            return value
+    return None
+
+
+def reference_matches(rule: SigmaRule, events: Sequence[WindowsEvent]) -> set[int]:
     """Indices of the events the rule matches. Text compares without case (COLLATE NOCASE),
     as Sigma does; ``|re`` stays a case-sensitive search. A number compares with a number
     whether either side is written as text or not (NUMERIC affinity: Sysmon writes "443",
@@ -177,7 +265,7 @@ def reference_matches(rule: SigmaRule, events: Sequence[SysmonEvent]) -> set[int
         connection.executemany(
             f"INSERT INTO events VALUES ({marks})",
             (
-                [index, event.event_id, *(_sql_value(event.event.get(n)) for n in others)]
+                [index, event.event_id, *(_sql_value(event_field(event, n)) for n in others)]
                 for index, event in enumerate(events)
             ),
         )
@@ -191,3 +279,8 @@ def reference_matches(rule: SigmaRule, events: Sequence[SysmonEvent]) -> set[int
 
 def _sql_value(value: Any) -> Any:
     return value if isinstance(value, int | float | str) or value is None else str(value)
+
+
+def _params(data: dict[str, Any]) -> list[tuple[int, Any]]:
+    """(n, value) of the event's paramN fields, its unnamed data."""
+    return [(int(k[5:]), v) for k, v in data.items() if k.startswith("param") and k[5:].isdigit()]

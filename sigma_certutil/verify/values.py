@@ -1,7 +1,8 @@
-"""EventData fields as Sysmon writes them, whatever the JSON holds.
+"""EventData fields as Windows writes them, whatever the JSON holds.
 
-Sysmon writes every EventData field as text in the event's XML, under a name of letters and
-digits; JSON exports keep the text or turn numbers into JSON numbers. An event keeps:
+Sysmon (and every other provider) writes every EventData field as text in the event's XML,
+under a name of letters and digits (a few providers put spaces inside); JSON exports keep
+the text or turn numbers into JSON numbers. An event keeps:
 
 - text (a NUL character or a lone surrogate cannot be in Windows event XML: such a field is
   left out);
@@ -22,8 +23,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
+# Sysmon's names are letters, digits and _; other providers put spaces inside a few names
+# (Windows Defender's "Threat Name", "Process Name").
+_NAME = re.compile(r"[A-Za-z0-9_]+(?: [A-Za-z0-9_]+)*")
 _LONG = range(-(2**63), 2**63)
+_NOT_A_NAME = "not an event field name (A-Z, 0-9, _, inner spaces)"
 _AS_TEXT = "Sysmon writes every field as text"
 
 
@@ -36,13 +40,28 @@ def shown(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def positional_fields(data: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """EventData with its unnamed ``<Data>`` elements, which XML-to-JSON exports write as one
+    list under ``Data`` (the classic "Windows PowerShell" channel's events 400, 600 and 800),
+    named ``param1``, ``param2``, ... in order, as Winlogbeat names them (elastic/beats
+    x-pack/winlogbeat/module/powershell/ingest/powershell.yml splits ``param2`` or ``param3``).
+    Other EventData is returned as it is."""
+    positional = data.get("Data") if isinstance(data, Mapping) else None
+    if not isinstance(positional, list | tuple):
+        return data
+    fields = {k: v for k, v in data.items() if k != "Data"}
+    for number, value in enumerate(positional, 1):
+        fields.setdefault(f"param{number}", value)
+    return fields
+
+
 def sysmon_fields(data: Mapping[Any, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The fields an event keeps, and a note for each field left out."""
     fields: dict[str, Any] = {}
     notes: list[str] = []
     for name, raw in data.items():
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            notes.append(f"field {shown(name)} left out: not a Sysmon field name (A-Z, 0-9, _)")
+            notes.append(f"field {shown(name)} left out: {_NOT_A_NAME}")
             continue
         value, why = sysmon_value(raw)
         if why is not None:

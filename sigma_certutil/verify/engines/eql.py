@@ -24,28 +24,21 @@ if TYPE_CHECKING:
 _EQL_TYPES = {"keyword": "string", "ip": "string", "long": "number"}
 
 
-# The Sysmon ingest's event.category values, and the security module's for the Security
-# channel (elastic/beats x-pack/winlogbeat/module/security/ingest/security.yml).
+# The event.category values the Winlogbeat sysmon, security and powershell pipelines write.
 CATEGORIES = (
-    "process",
-    "network",
-    "file",
-    "registry",
-    "driver",
-    "configuration",
-    "authentication",
-    "iam",
-)
+    "process", "network", "file", "registry", "driver", "configuration", "authentication",
+    "iam", "session",
+)  # fmt: skip
 
 
 def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
-    """An EQL schema whose event categories (the Sysmon ingest's event.category values) all
+    """An EQL schema whose event categories (the ingest pipelines' event.category values) all
     carry the given ECS fields."""
     import eql
 
     tree: dict[str, Any] = {}
     for dotted, es_type in field_types.items():
-        *parents, leaf = _identifier(dotted).split(".")
+        *parents, leaf = (_safe(part) for part in dotted.split("."))
         node = tree
         for part in parents:
             node = node.setdefault(part, {})
@@ -53,17 +46,32 @@ def ecs_schema(field_types: dict[str, str]) -> eql.Schema:
     return eql.Schema(dict.fromkeys(CATEGORIES, tree))
 
 
-def _identifier(name: str) -> str:
-    """A field name as the eql package can hold it. Elasticsearch EQL names a field with a
-    space in backticks (`winlog.event_data.Process Name`: Windows Defender's EventData
-    names); the package's schema takes identifiers only, so the space is written "__" in the
-    schema, the documents and the query alike."""
-    return name.replace(" ", "__")
+def _safe(part: str) -> str:
+    """A field name part the Python eql engine's schema can hold. Elasticsearch's EQL names
+    a field with spaces in backquotes (`winlog.event_data.Threat Name`), but this engine's
+    schema takes identifiers only; such a part is written u_<hex of its UTF-8> here, in the
+    schema, the documents and the query alike, which no ECS or Windows name is."""
+    return part if part.isidentifier() and not part.startswith("u_") else "u_" + part.encode().hex()
 
 
-def _spaced_keys(value: Any) -> Any:
+# A string literal (left as it is) or a backquoted field name.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`([^`]+)`')
+
+
+def _safe_query(query: str) -> str:
+    """The query with each backquoted field name (outside string literals) ``_safe``."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0)
+        return ".".join(_safe(part) for part in match.group(1).split("."))
+
+    return _TOKEN.sub(replace, query)
+
+
+def _safe_doc(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_identifier(k): _spaced_keys(v) for k, v in value.items()}
+        return {_safe(k): _safe_doc(v) for k, v in value.items()}
     return value
 
 
@@ -72,17 +80,18 @@ def parse_eql(query: str, schema: eql.Schema) -> Any:
     comparisons are marked for the engine (elastic_case)."""
     import eql
 
-    query = re.sub(r"`([^`]+)`", lambda m: _identifier(m.group(1)), query)
     from sigma_certutil.verify.engines.elastic_case import parse_case_aware
 
     with schema, eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
-        return parse_case_aware(query)
+        return parse_case_aware(_safe_query(query))
 
 
 def _event_type(doc: dict[str, Any], wanted: str) -> str:
     """Elasticsearch matches `registry where` when event.category holds "registry" among
     others; the eql engine compares one event type, so pick the one the query asks for."""
     categories = doc.get("event", {}).get("category", [])
+    if isinstance(categories, str):  # the powershell pipelines write one category as text
+        categories = [categories]
     if wanted in categories or wanted == "any":
         return wanted
     return str(categories[0]) if categories else "any"
@@ -144,7 +153,7 @@ def run_eql(query: str, schema: eql.Schema, docs: list[dict[str, Any]]) -> set[i
         [
             eql.Event.from_data(
                 {
-                    **_one_value_lists_as_scalars(_spaced_keys(doc)),
+                    **_one_value_lists_as_scalars(_safe_doc(doc)),
                     "event_type": _event_type(doc, wanted),
                     "_index": i,
                 }

@@ -2,8 +2,11 @@
 
 Written from each ingest's documented behaviour, not from the project's pipelines, so a
 wrong mapping cannot check itself:
-- ``ecs``: elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every event id;
-- ``splunk``: the Splunk Add-on for Sysmon (XmlWinEventLog source, EventCode, raw field names);
+- ``ecs``: elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every event id,
+  and ``ecs_windows`` for the other channels (the security and powershell modules' ingest
+  pipelines, plain winlog.event_data for channels without a module);
+- ``splunk``: the Splunk Add-on for Microsoft Windows with XML rendering
+  (XmlWinEventLog:<channel> source, EventCode, EventData names as fields);
 - ``xdr``: the Defender XDR table rows (MicrosoftDocs/defender-docs advanced-hunting tables).
 """
 
@@ -21,9 +24,9 @@ _HEXADECIMAL = re.compile(r"0[xX][0-9A-Fa-f]{1,16}")
 
 
 class ShapedEvent(Protocol):
-    """What the shapers read of an event: Sysmon's EventData fields and event id, and, for a
-    network connection, the XDR ActionType when it is known (a raw Sysmon event does not say
-    whether a connection succeeded)."""
+    """What the shapers read of an event: its EventData fields, event id, channel and
+    provider, and, for a Sysmon network connection, the XDR ActionType when it is known (a
+    raw Sysmon event does not say whether a connection succeeded)."""
 
     @property
     def event(self) -> Mapping[str, Any]: ...
@@ -33,6 +36,15 @@ class ShapedEvent(Protocol):
 
     @property
     def xdr_action(self) -> str | None: ...
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def user_data(self) -> str: ...
 
 
 def whole_number(value: object, hexadecimal: bool = False) -> int | None:

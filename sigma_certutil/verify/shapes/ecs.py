@@ -1,6 +1,7 @@
-"""Sysmon events as Elastic Common Schema documents, as the Winlogbeat sysmon module's ingest
-pipeline writes them (elastic/beats x-pack/winlogbeat/module/sysmon/ingest/sysmon.yml, every
-event id), and the field types of the index they land in."""
+"""Windows events as Elastic Common Schema documents: Sysmon events as the Winlogbeat sysmon
+module's ingest pipeline writes them (elastic/beats x-pack/winlogbeat/module/sysmon/ingest/
+sysmon.yml, every event id), the other channels as ``ecs_windows`` says; and the field types
+of the index they land in."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import yaml
 
 from sigma_certutil.sysmon import sysmon_events
 from sigma_certutil.verify.shapes import CHANNEL, ShapedEvent, whole_number
+from sigma_certutil.verify.shapes.ecs_windows import to_ecs_windows
 from sigma_certutil.windows import log_sources
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 
 def ecs_fields() -> dict[str, str]:
     """Index field types: the ECS fields in ecs_fields.yml, and winlog.event_data.<Name> as
-    keyword for every Sysmon field (Winlogbeat's template maps winlog.event_data.* as keyword)."""
+    keyword for every Sysmon field and every field of the other channels' events under its
+    XML name (Winlogbeat's template maps winlog.event_data.* as keyword)."""
     fields: dict[str, str] = yaml.safe_load((HERE / "ecs_fields.yml").read_text(encoding="utf-8"))
     for event in sysmon_events().values():
         for name in event.fields:
@@ -116,9 +119,12 @@ def _is_address(text: str) -> bool:
 
 
 def to_ecs(case: ShapedEvent) -> dict[str, Any]:
-    """An ECS document as the Winlogbeat sysmon ingest pipeline writes the event. Winlogbeat
-    reads EventData as text; a number field that is not a whole number of 64 bits is not
+    """An ECS document as Winlogbeat writes the event: a Sysmon event as the sysmon ingest
+    pipeline does, another channel's as ``ecs_windows.to_ecs_windows``. Winlogbeat reads
+    EventData as text; a number field that is not a whole number of 64 bits is not
     converted, so its ECS field is not written (and the raw field is removed as usual)."""
+    if case.channel != CHANNEL:
+        return to_ecs_windows(case)
     # The ingest's first script removes EventData values that are null, "", "-" or the zero
     # GUID: removeIf(entry -> [null, "", "-", "{00000000-0000-0000-0000-000000000000}"] ...).
     data = {k: str(v) for k, v in case.event.items() if v not in _REMOVED_VALUES}

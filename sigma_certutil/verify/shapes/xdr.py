@@ -54,18 +54,31 @@ What the columns hold, where the documentation is silent (each an approximation)
   loads, network connections) on real machines.
 
 Events XDR does not record in any documented table are listed in ``NOT_RECORDED``.
+
+Other channels: Defender XDR holds no table of the Windows event log's channels. The one
+fact a table documents beside them is a process creation: Security 4688 (a process was
+created, with its path, command line, account and creator) is the activity DeviceProcessEvents
+records as ProcessCreated (advanced-hunting-deviceprocessevents-table.md), so a 4688 event
+is the same row a Sysmon 1 event would be. Every other event of those channels is not in XDR
+at all (``not_recorded`` says why): a rule on them is refused, never "not matched".
 """
 
 from __future__ import annotations
 
 import json
 import ntpath
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sigma_certutil.verify.engines.kusto import xdr_table_columns
+from sigma_certutil.verify.shapes import CHANNEL as SYSMON_CHANNEL
 from sigma_certutil.verify.shapes import ShapedEvent, whole_number
+from sigma_certutil.verify.shapes.xdr_registry import (
+    REGISTRY_ACTIONS,
+    registry_data,
+    registry_path,
+    split_value,
+)
 
 Row = dict[str, object]
 
@@ -89,39 +102,41 @@ NOT_RECORDED: dict[int, str] = {
     255: "Sysmon's own error",
 }
 
-# Registry: Sysmon EventType -> XDR ActionType (the values Microsoft's ASIM parser handles).
-# Sysmon's rare CreateValue has no XDR action of its own: a value is created by setting it.
-REGISTRY_ACTIONS = {
-    "CreateKey": "RegistryKeyCreated",
-    "DeleteKey": "RegistryKeyDeleted",
-    "SetValue": "RegistryValueSet",
-    "CreateValue": "RegistryValueSet",
-    "DeleteValue": "RegistryValueDeleted",
-    "RenameKey": "RegistryKeyRenamed",
-}
-_HIVES = [  # Sysmon's abbreviation -> XDR's spelling
-    (re.compile(r"(?i)^HKLM\\System\\CurrentControlSet(?=\\|$)"),
-     "HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001"),
-    (re.compile(r"(?i)^HKLM(?=\\|$)"), "HKEY_LOCAL_MACHINE"),
-    (re.compile(r"(?i)^HKU(?=\\|$)"), "HKEY_CURRENT_USER"),
-    (re.compile(r"(?i)^HKCU(?=\\|$)"), "HKEY_CURRENT_USER"),
-    (re.compile(r"(?i)^HKCR(?=\\|$)"), "HKEY_CLASSES_ROOT"),
-]  # fmt: skip
 PIPE_PREFIX = "\\Device\\NamedPipe"
 _INT_RANGES = {"int": range(-(2**31), 2**31), "long": range(-(2**63), 2**63)}
 _VERSION_FIELDS = ("OriginalFileName", "Description", "Product", "Company", "FileVersion")
 
 
+def not_recorded(case: ShapedEvent) -> str | None:
+    """Why Defender XDR keeps no row of the event, or None when ``to_xdr_row`` gives one."""
+    if case.channel == SYSMON_CHANNEL:
+        if case.event_id in NOT_RECORDED:
+            return NOT_RECORDED[case.event_id]
+        if case.event_id != 3 and case.event_id not in _BUILDERS:
+            return f"Sysmon event {case.event_id}: not covered"
+        return None
+    if (case.channel, case.event_id) == ("Security", 4688):
+        return None
+    return (
+        f"{case.channel} event {case.event_id}: Defender XDR keeps no table of the "
+        f"{case.channel} channel, and no table documents the same activity"
+    )
+
+
 def to_xdr_row(case: ShapedEvent) -> tuple[str, Row] | None:
-    """(table, row) of the Defender XDR record of the activity a Sysmon event describes, or
-    None when XDR does not record it (``NOT_RECORDED``, or an event id not covered).
+    """(table, row) of the Defender XDR record of the activity an event describes, or None
+    when XDR does not record it (``not_recorded`` says why).
 
     The row has every column of the table: the ones this event fills, typed as the table
     types them (int / long columns hold ints of 32 / 64 bits: a number out of range or not a
     number is None), empty strings for the other string columns (Kusto has no null string)
     and None for the others.
     """
-    if case.event_id == 3:
+    if not_recorded(case) is not None:
+        return None
+    if case.channel != SYSMON_CHANNEL:
+        table, row = _security_process_created(_Event(case.event))
+    elif case.event_id == 3:
         table, row = "DeviceNetworkEvents", to_xdr_network_row(case)
     else:
         build = _BUILDERS.get(case.event_id)
@@ -147,38 +162,6 @@ def stored_row(table: str, row: Mapping[str, object]) -> Row:
             value = None
         stored[name] = "" if kind == "string" and value is None else value
     return stored
-
-
-def registry_path(path: str) -> str:
-    """A Sysmon registry path (HKLM\\..., HKU\\<SID>\\...) as XDR writes it."""
-    for pattern, spelling in _HIVES:
-        rewritten, count = pattern.subn(spelling.replace("\\", "\\\\"), path, count=1)
-        if count:
-            return rewritten
-    return path
-
-
-def registry_data(details: str) -> tuple[str, str]:
-    """(RegistryValueData, RegistryValueType) for Sysmon's Details of a value set."""
-    dword = re.fullmatch(r"(?i)DWORD \(0x([0-9a-f]{1,8})\)", details)
-    if dword:
-        return str(int(dword.group(1), 16)), "Dword"
-    qword = re.fullmatch(r"(?i)QWORD \(0x([0-9a-f]{1,8})-0x([0-9a-f]{1,8})\)", details)
-    if qword:
-        return str(int(qword.group(1), 16) << 32 | int(qword.group(2), 16)), "QWord"
-    if details == "Binary Data":
-        return "", "Binary"
-    return ("" if details == "(Empty)" else details), "String"
-
-
-def split_value(target_object: str) -> tuple[str, str]:
-    """(key, value name) of a Sysmon TargetObject naming a value."""
-    parts = target_object.split("\\")
-    for i in range(2, len(parts)):  # a value named after a path: ...\Paths\C:\Temp
-        if re.fullmatch(r"[A-Za-z]:", parts[i]):
-            return "\\".join(parts[:i]), "\\".join(parts[i:])
-    key, _, name = target_object.rpartition("\\")
-    return key, "" if name == "(Default)" else name
 
 
 class _Event:
@@ -249,6 +232,26 @@ def _process_created(event: _Event) -> tuple[str, Row]:
         **event.hashes(),
         **event.initiating("ParentImage", "ParentProcessId", "ParentUser"),
         "InitiatingProcessCommandLine": event.text("ParentCommandLine"),
+    }
+
+
+def _security_process_created(event: _Event) -> tuple[str, Row]:
+    """Security 4688: NewProcessName/NewProcessId the new process, ProcessId/ParentProcessName
+    its creator (Microsoft's event-4688 documentation: "Creator Process ID", "Creator Process
+    Name"); the account is the new process's (Target*, "-" when it is the creator's, then
+    Subject*). 4688 carries no hashes, version information or integrity level name."""
+    target = event.text("TargetUserName")
+    prefix = "Target" if target else "Subject"
+    domain, user = event.text(f"{prefix}DomainName"), event.text(f"{prefix}UserName")
+    return "DeviceProcessEvents", {
+        "ActionType": "ProcessCreated",
+        **event.file("NewProcessName"),
+        "ProcessId": event.number("NewProcessId"),
+        "ProcessCommandLine": event.text("CommandLine"),
+        **({"AccountDomain": domain, "AccountName": user} if user else {}),
+        "LogonId": event.number(f"{prefix}LogonId"),
+        **event.file("ParentProcessName", "InitiatingProcess"),
+        "InitiatingProcessId": event.number("ProcessId"),
     }
 
 
