@@ -139,7 +139,7 @@ def test_ip_values() -> None:
     query = _eql("service: security", "{EventID: 4624, IpAddress: '-'}")
     assert 'winlog.event_data.IpAddress:"-"' in query  # "-" is not moved to source.ip
     query = _eql("service: security", "{EventID: 4624, IpAddress: '10.1.2.3'}")
-    assert 'source.ip=="10.1.2.3"' in query  # an ip field: compared exactly
+    assert 'cidrMatch(source.ip, "10.1.2.3/32")' in query  # an ip field: its one-address range
     with pytest.raises(ConversionError, match="an ip field, which takes no wildcard"):
         _eql("service: security", "{EventID: 4624, IpAddress|startswith: '10.'}")
     # No address contains "-": only the raw field, which keeps "-", can match it.

@@ -202,13 +202,30 @@ def _xdr_kind(table: str, field: str) -> str:
 
 
 def ecs_value_items() -> list[ProcessingItem]:
+    """The Sysmon ingest removes empty, ``-`` and zero-GUID values (ECS_MISSING_VALUES); the
+    other channels' documents keep ``-`` (security.yml moves IpAddress to source.ip only when
+    it is not ``-``, and leaves it in event_data), so there only an empty value is missing."""
+    from sigma.processing.conditions import LogsourceCondition
+
+    def sysmon() -> list[LogsourceCondition]:
+        return [LogsourceCondition(product="windows", service="sysmon")]
+
     return [
         ProcessingItem(
             identifier="ecs_value_types",
             transformation=StoreValueTypes(
                 "Elastic Common Schema", _ecs_kind, ECS_MISSING_VALUES, ip_type_needed=True
             ),
-        )
+            rule_conditions=sysmon(),
+        ),
+        ProcessingItem(
+            identifier="ecs_channel_value_types",
+            transformation=StoreValueTypes(
+                "Elastic Common Schema", _ecs_kind, ("",), ip_type_needed=True
+            ),
+            rule_conditions=sysmon(),
+            rule_condition_negation=True,
+        ),
     ]
 
 
