@@ -143,3 +143,16 @@ def test_strict_fields_name_the_field_the_event_and_the_target(
 def test_system_fields_pass_the_strict_check() -> None:
     query = _convert("service: security", "{EventID: 4624, Computer: dc01}", "splunk")
     assert query.endswith('Computer="dc01"')
+
+
+def test_a_sysmon_rule_may_name_the_events_provider() -> None:
+    """Every event has its System part, Sysmon's too (SigmaHQ's
+    proc_creation_win_conhost_susp_child_process filters on Provider_Name): Winlogbeat writes
+    <Provider Name> as winlog.provider_name; XDR rows have no provider column."""
+    selection = "{Image|endswith: '\\\\x.exe', Provider_Name: SystemTraceProvider-Process}"
+    eql = _convert("category: process_creation", selection, "eql")
+    assert 'winlog.provider_name:"SystemTraceProvider-Process"' in eql
+    splunk = _convert("category: process_creation", selection, "splunk")
+    assert splunk.endswith('Name="SystemTraceProvider-Process"')
+    with pytest.raises(ConversionError, match="Defender XDR column"):
+        _convert("category: process_creation", selection, "kusto")

@@ -75,8 +75,7 @@ class SysmonFieldCheck(DetectionItemTransformation):
             return
         events = rule_events(rule, source)
         self._allowed = frozenset().union(*(e.fields for e in events)) | _ADDED_FIELDS
-        if not source.is_sysmon:
-            self._allowed |= system_fields()
+        self._allowed |= system_fields()
         self._events = _events_named(events)
         if events:
             super().apply(rule)
