@@ -1,10 +1,11 @@
 """The field_name check: each field a rule's detection names is one its log source's events
-have. A log source is looked up in each table of FIELD_TABLES in turn; one no table knows is
-not checked.
+have. A rule is looked up in each table of FIELD_TABLES in turn; one no table knows is not
+checked.
 
-A table is a function from a rule's log source to the events it selects and their fields:
-``sysmon_fields`` reads Sysmon's own vocabulary (sigma_certutil/data/sysmon_events.yml, via
-sigma_certutil/sysmon.py); a table of other Windows channels is one more function here.
+A table is a function from a rule to the events it selects and their fields: ``windows_fields``
+reads the Windows log-source catalog (sigma_certutil/windows.py: Sysmon and every other
+channel of SigmaHQ's rules), narrowed to the event ids the rule's EventID names, as the
+conversion's strict field check is.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaLogSource, SigmaRule
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
 from sigma_certutil.lint.findings import Finding
 from sigma_certutil.strict_yaml import KeyPath
-from sigma_certutil.sysmon import category_events
 
 # Fields pySigma's Sysmon log-source step adds (a rule may name them too).
-_SYSMON_ADDED = frozenset({"EventID"})
+_ADDED = frozenset({"EventID"})
+# More events than a message lists one by one.
+_LISTED = 4
 
 
 @dataclass(frozen=True)
@@ -30,22 +32,28 @@ class EventFields:
     fields: frozenset[str]
 
 
-def sysmon_fields(logsource: SigmaLogSource) -> EventFields | None:
-    """Sysmon's events for a Windows category (pysigma-pipeline-sysmon's table); None for a
-    log source Sysmon does not record (a ``service``, another product, an unknown category)."""
-    if logsource.product != "windows" or logsource.service not in (None, "sysmon"):
+def windows_fields(rule: SigmaRule) -> EventFields | None:
+    """The catalog's events for the rule's Windows log source and EventID, with the System
+    fields every event has; None for a log source the catalog does not hold."""
+    from sigma_certutil.processing.sysmon_checks import events_named
+    from sigma_certutil.windows import log_source, rule_events, system_fields
+
+    source = log_source(rule.logsource)
+    if source is None:
         return None
-    events = category_events(logsource.category)
+    events = rule_events(rule, source)
     if not events:
         return None
-    return EventFields(
-        "Sysmon " + ", ".join(f"Event ID {e.id} ({e.title})" for e in events),
-        frozenset().union(*(e.fields for e in events)) | _SYSMON_ADDED,
-    )
+    fields = frozenset().union(*(e.fields | e.user_data for e in events))
+    if len(events) > _LISTED:
+        named = f"any of the {len(events)} {source.channel} events the rule selects"
+    else:
+        named = events_named(events)
+    return EventFields(named, fields | system_fields() | _ADDED)
 
 
-FieldTable = Callable[[SigmaLogSource], EventFields | None]
-FIELD_TABLES: tuple[FieldTable, ...] = (sysmon_fields,)
+FieldTable = Callable[[SigmaRule], EventFields | None]
+FIELD_TABLES: tuple[FieldTable, ...] = (windows_fields,)
 
 
 def field_findings(
@@ -54,7 +62,7 @@ def field_findings(
     lines: dict[KeyPath, int],
     tables: tuple[FieldTable, ...] = FIELD_TABLES,
 ) -> Iterator[Finding]:
-    known = next((found for table in tables if (found := table(rule.logsource))), None)
+    known = next((found for table in tables if (found := table(rule))), None)
     if known is None:
         return
     reported: set[str] = set()

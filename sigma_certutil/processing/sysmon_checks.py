@@ -40,7 +40,7 @@ class SysmonBooleanAsString(ValueTransformation):
         return SigmaString("true" if val.boolean else "false")
 
 
-def _events_named(events: tuple[WindowsEvent, ...]) -> str:
+def events_named(events: tuple[WindowsEvent, ...]) -> str:
     """The events as a message names them: "Sysmon Event ID 3 (Network connection)",
     "Security Event ID 4624 (An account was successfully logged on), Event ID 4625 (...)"."""
     by_channel: dict[str, list[WindowsEvent]] = {}
@@ -76,7 +76,7 @@ class SysmonFieldCheck(DetectionItemTransformation):
         events = rule_events(rule, source)
         self._allowed = frozenset().union(*(e.fields for e in events)) | _ADDED_FIELDS
         self._allowed |= system_fields()
-        self._events = _events_named(events)
+        self._events = events_named(events)
         if events:
             super().apply(rule)
 

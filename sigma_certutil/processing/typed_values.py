@@ -205,9 +205,9 @@ def ecs_value_items() -> list[ProcessingItem]:
     """The Sysmon ingest removes empty, ``-`` and zero-GUID values (ECS_MISSING_VALUES); the
     other channels' documents keep ``-`` (security.yml moves IpAddress to source.ip only when
     it is not ``-``, and leaves it in event_data), so there only an empty value is missing."""
-    from sigma.processing.conditions import LogsourceCondition
+    from sigma.processing.conditions import LogsourceCondition, RuleProcessingCondition
 
-    def sysmon() -> list[LogsourceCondition]:
+    def sysmon() -> list[RuleProcessingCondition]:
         return [LogsourceCondition(product="windows", service="sysmon")]
 
     return [
