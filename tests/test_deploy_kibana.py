@@ -8,10 +8,10 @@ import json
 import re
 
 import pytest
-from deploy_checks import BUNDLED_ID, BUNDLED_TITLE, LSASS_RULE, bundled, check_threat
+from deploy_checks import BUNDLED_ID, BUNDLED_TITLE, LSASS_RULE, bundled, check_threat, rule_text
 from helpers import TESTS
 
-from sigma_certutil import convert, load_bundled_rule, load_rule
+from sigma_certutil import convert, load_bundled_rule, load_rule, parse_rule
 from sigma_certutil.deploy import FORMATS, Deployable, elastic_rule, elastic_rules_ndjson
 from sigma_certutil.deploy.kibana import elastic_rules_lines
 from sigma_certutil.errors import DeployError
@@ -119,3 +119,43 @@ def test_kibana_rule_names_the_indices_of_its_channel() -> None:
     rule = load_rule(TESTS / "rules" / "security_network_logon_ntlm_admin.yml")
     body = json.loads(elastic_rules_ndjson([Deployable.from_rule(rule, "eql")]))
     assert body["index"] == ["winlogbeat-*", "logs-system.security-*"]
+
+
+def test_attack_19_threat() -> None:
+    """An ATT&CK 19 sub-technique with no tactic tagged goes under its tactic, Defense
+    Impairment (TA0112); names as ATT&CK 19 gives them (attack.mitre.org/techniques/T1685/001)."""
+    rule = parse_rule(rule_text(tags=("attack.t1685.001", "attack.stealth")))
+    threat = elastic_rule(Deployable(rule, "eql", "any where true"))["threat"]
+    check_threat(threat)
+    assert threat == [
+        {
+            "framework": "MITRE ATT&CK",
+            "tactic": {
+                "id": "TA0005",
+                "name": "Stealth",
+                "reference": "https://attack.mitre.org/tactics/TA0005/",
+            },
+        },
+        {
+            "framework": "MITRE ATT&CK",
+            "tactic": {
+                "id": "TA0112",
+                "name": "Defense Impairment",
+                "reference": "https://attack.mitre.org/tactics/TA0112/",
+            },
+            "technique": [
+                {
+                    "id": "T1685",
+                    "name": "Disable or Modify Tools",
+                    "reference": "https://attack.mitre.org/techniques/T1685/",
+                    "subtechnique": [
+                        {
+                            "id": "T1685.001",
+                            "name": "Disable or Modify Windows Event Log",
+                            "reference": "https://attack.mitre.org/techniques/T1685/001/",
+                        }
+                    ],
+                }
+            ],
+        },
+    ]

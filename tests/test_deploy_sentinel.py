@@ -84,3 +84,15 @@ def test_sentinel_files_give_the_error_instead_of_the_file() -> None:
     assert str(error) == (
         "<rule>: sentinel-rule: Sentinel's query holds at most 10000 characters, this one 12013"
     )
+
+
+def test_attack_19_tactics_are_written_as_defense_evasion() -> None:
+    """Sentinel's AttackTactic enum (learn.microsoft.com, @azure/arm-securityinsight
+    AttackTactic) has DefenseEvasion and neither Stealth nor DefenseImpairment, the tactics
+    ATT&CK 19 split it into; T1685.001's tactic is Defense Impairment (ATT&CK 19)."""
+    tags = ("attack.stealth", "attack.t1685.001", "attack.execution", "attack.defense-impairment")
+    rule = parse_rule(rule_text(tags=tags))
+    document = yaml.safe_load(sentinel_rule_yaml(Deployable(rule, "kusto", "DeviceEvents")))
+    check_sentinel(document)
+    assert document["tactics"] == ["DefenseEvasion", "Execution"]
+    assert document["relevantTechniques"] == ["T1685.001"]

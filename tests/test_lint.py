@@ -40,7 +40,7 @@ def test_each_mistake_is_one_finding_at_its_line(tmp_path: Path) -> None:
         f"{path}:3: status_value: status 'production' is not one of stable, test, experimental, "
         "deprecated, unsupported",
         f"{path}:6: date_value: date '2024/01/02' is not a date YYYY-MM-DD",
-        f"{path}:10: attacktag: 'attack.t9999' is not in the bundled MITRE ATT&CK 17.0 table",
+        f"{path}:10: attacktag: 'attack.t9999' is not in the bundled MITRE ATT&CK 19 table",
         f"{path}:18: dangling_detection: detection 'filter' is defined but the condition does not "
         "use it",
         f"{path}:23: level_value: level 'severe' is not one of informational, low, medium, high, "

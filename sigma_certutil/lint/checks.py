@@ -109,6 +109,9 @@ class DocumentChecks:
             )
             if not known:
                 message = f"'{tag}' is not in the bundled MITRE ATT&CK {version} table"
+                was = _retired(table, name)
+                if was:
+                    message += f" ({was} of ATT&CK {table['retired']['release']}, retired since)"
                 yield self.finding("attacktag", message, "tags", index)
 
     def detection_names(self) -> Iterator[Finding]:
@@ -156,3 +159,14 @@ def _parse_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _retired(table: dict[str, Any], name: str) -> str:
+    """How the previous release named a tag's tactic or technique that this one retired
+    (revoked or deprecated: the table's ``retired``), or ""."""
+    retired = table.get("retired", {})
+    if _TECHNIQUE.fullmatch(name):
+        technique = retired.get("techniques", {}).get(name.upper())
+        return f"{name.upper()} {technique!r}" if technique else ""
+    tactic = retired.get("tactics", {}).get(name.replace("_", "-"))
+    return f"the tactic {tactic!r}" if tactic else ""
