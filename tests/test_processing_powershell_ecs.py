@@ -87,12 +87,10 @@ def test_payload_is_any_part_of_the_invocation_details() -> None:
     "text",
     [
         'value=\\"(get-location).path',
-        # A line is Type(command): value; these lie across its type and command, or across
-        # the command and the separator, in some line.
+        # A line is Type(command): value; these lie across its type and command in some
+        # line, which the split keeps in two fields of one of many objects.
         "CommandInvocation(cmd.exe)",
         "invocation(Remove-Item",
-        "(cmd.exe)",
-        "Remove-Item)",
     ],
 )
 def test_payload_spanning_its_parts_is_refused(text: str) -> None:
@@ -106,6 +104,22 @@ def test_payload_spanning_its_parts_is_refused(text: str) -> None:
 def test_payload_parentheses_within_a_value_are_searched(text: str) -> None:
     query = _eql("ps_module", f"{{Payload|contains: '{text}'}}")
     assert "powershell.command.invocation_details.value" in query
+    assert 'related_command:"' + text not in query
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        # Across the command's parentheses: the command itself, its start or its end.
+        ("(cmd.exe)", 'related_command:"cmd.exe"'),
+        ("(Remove-", 'related_command:"Remove-*"'),
+        ("Remove-Item)", 'related_command:"*Remove-Item"'),
+    ],
+)
+def test_payload_across_the_command_parentheses_is_the_command(text: str, command: str) -> None:
+    query = _eql("ps_module", f"{{Payload|contains: '{text}'}}")
+    assert f"powershell.command.invocation_details.{command}" in query
+    assert f'powershell.command.invocation_details.value:"*{text}*"' in query
 
 
 def test_script_block_text_is_not_split() -> None:

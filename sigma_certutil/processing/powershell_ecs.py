@@ -207,11 +207,14 @@ class PowerShellPayload(DetectionItemTransformation):
                     f"{where} (type, related_command, name, value); '{value}' compares where "
                     "the whole text starts or ends, which no part holds"
                 )
-            if re.search(r"\n|\)\s*:|\bname=|\bvalue=", text) or _spans_type(text):
+            across = _across_command(parts)
+            if re.search(r"\n|\)\s*:|\bname=|\bvalue=", text) or across is None:
                 raise SigmaTransformationError(
                     f"{where} (type, related_command, name, value); '{value}' spans its parts"
                 )
-            alternatives.append(_any_of(_DETAILS, parts))
+            found = _any_of(_DETAILS, parts)
+            found.detection_items.extend(across)
+            alternatives.append(found)
         split = SigmaDetection(alternatives, item_linking=detection_item.value_linking)
         _record(self, "Payload", split)
         return split
@@ -221,28 +224,38 @@ class PowerShellPayload(DetectionItemTransformation):
 # invocation detail raw lines": "the type of the detail line, i.e.: CommandInvocation,
 # ParameterBinding, NonTerminatingError"); a line is ``Type(command): value``.
 _DETAIL_TYPES = ("commandinvocation", "parameterbinding", "nonterminatingerror")
+_RELATED = "powershell.command.invocation_details.related_command"
 
 
-def _spans_type(text: str) -> bool:
-    """Whether the text can lie across a line's type, command and value parts
-    (``Invocation(cmd.exe)``, ``Remove-Item)``):
-    a ``(`` with only the end of a type before it and, after it, a command (no parentheses)
-    up to the text's end or to ``)`` that ends the text or is followed by ``:``. Such an
-    occurrence in the raw Payload is in no one part of the split line, so the query would
-    miss it; text with ``(`` inside a value (``(Get-PSReadlineOption).HistorySavePath``)
-    is not of that form and is searched in the parts."""
-    for found in re.finditer(r"\(", text):
-        before, after = text[: found.start()].lower(), text[found.end() :]
+def _across_command(parts: list[_Part]) -> list[SigmaDetectionItem] | None:
+    """The text of a ``*text*`` comparison where it can lie across a line's parentheses
+    (``Type(command): value``): ``(cmd.exe)`` is the whole related_command cmd.exe,
+    ``(Remove-`` starts it, ``Remove-Item)`` ends it; those comparisons, searched beside the
+    parts. None when an occurrence spans the type and the command (``Invocation(cmd.exe)``):
+    the details are an array of objects, where a type and a command compared together may
+    come from two lines. Text with ``(`` inside a value (``(Get-PSReadlineOption).Path``,
+    ``.Invoke()``) has no such occurrence."""
+    inner = parts[1:-1]
+    literal = all(isinstance(p, str) for p in inner)
+    text = _text(inner)
+    found: list[SigmaDetectionItem] = []
+    for opening in re.finditer(r"\(", text):
+        before, after = text[: opening.start()].lower(), text[opening.end() :]
         if not any(name.endswith(before) for name in _DETAIL_TYPES):
-            continue
+            continue  # no type ends with what comes before: a value's parenthesis
         command = re.match(r"[^()]*(\)|$)", after)
         assert command is not None  # the pattern matches any text
         rest = after[command.end() :]
-        if not command.group(1) or not rest or rest.startswith(":"):
-            return True
-    # A text with no "(" before the ")" that ends it starts within a command and ends at
-    # the command's ")" ("Remove-Item)"): across the command and the line's separator.
-    return bool(re.fullmatch(r"[^()]+\)", text))
+        if command.group(1) and rest and not rest.startswith(":"):
+            continue  # ")" then more text: a value's parentheses
+        name = after[: command.end() - len(command.group(1))]
+        if before or not literal or not name:
+            return None
+        tail: list[_Part] = [] if command.group(1) else [SpecialChars.WILDCARD_MULTI]
+        found.append(_item(_RELATED, [name, *tail]))
+    if literal and re.fullmatch(r"[^()]+\)", text):
+        found.append(_item(_RELATED, [SpecialChars.WILDCARD_MULTI, text[:-1]]))
+    return found
 
 
 def _fields(detection: SigmaDetection | SigmaDetectionItem) -> list[str]:
