@@ -69,6 +69,7 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         "Microsoft-Windows-Bits-Client/Operational",
     ),
     "application_screenconnect_whoami": ({"screenconnect_command"}, "Application"),
+    "application_mssql_xp_cmdshell": ({"mssql_audit_xp_cmdshell"}, "Application"),
     "ps_classic_provider_start_encoded": ({"provider_started_encoded"}, "Windows PowerShell"),
     "security_network_logon_not_port_zero": ({"network_logon_from_remote"}, "Security"),
     "wmi_client_failure_operation": (
