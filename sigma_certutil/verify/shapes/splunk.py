@@ -26,8 +26,11 @@ exactly those attributes, and no other field for the provider. An EventData elem
 Name would share the field (XML extraction makes it multivalue): the shape keeps the
 EventData value then.
 
-Unnamed ``<Data>`` elements (the classic PowerShell channel) are one multivalue ``Data``
-field in Splunk; the search model compares one value, so they are joined with line breaks.
+Unnamed ``<Data>`` elements (the classic PowerShell channel, ScreenConnect's and SQL
+Server's Application events) are taken as one multivalue ``Data`` field, as the XML
+extraction names an element without a Name attribute by its tag: an assumption, since no
+source here shows the add-on's field for them (security_content's data sources list none
+for such events); the search model compares one value, so they are joined with line breaks.
 """
 
 from __future__ import annotations
