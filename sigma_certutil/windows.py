@@ -34,6 +34,10 @@ class WindowsEvent:
     fields: frozenset[str]
     user_data: frozenset[str] = frozenset()
     xml_names: tuple[tuple[str, str], ...] = ()
+    # Sigma's ``Data`` is the event's unnamed <Data> elements (the catalog's ``classic``
+    # group), and ``params`` how many it writes where a source shows it (0: not known).
+    unnamed_data: bool = False
+    params: int = 0
 
     def xml_name(self, field: str) -> str:
         """The field's name in the event's XML rendering."""
@@ -93,6 +97,8 @@ def _event(channel: str, provider: str, event_id: int, entry: dict[str, Any]) ->
         | frozenset(user_data),
         user_data=frozenset(user_data),
         xml_names=tuple(sorted(set(spaced))),
+        unnamed_data="classic" in entry.get("with", []),
+        params=int(entry.get("params", 0)),
     )
 
 

@@ -33,6 +33,7 @@ _REFUSED = (
     "split by the ECS",
     # winlog.event_data of a channel without a module is keyword: no IP range there.
     "an IP range is matched only on an ip field",
+    "unnamed <Data> elements) is stored by Winlogbeat",
 )
 
 

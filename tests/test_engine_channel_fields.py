@@ -17,6 +17,7 @@ other, or a listed one that went away, fails.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 from helpers import shared_path
@@ -56,24 +57,20 @@ CLASSIC_KEYS = (
     "NewProviderState", "DetailTotal", "DetailSequence", "UserId",
 )  # fmt: skip
 KINDS = ("Field not recognized", "Expected string not number")
-# (log source, what the EQL engine says) -> how many rules, and why.
-KNOWN = {
-    ("ps_module", "Field not recognized"): (
-        13,
-        "ContextInfo is mapped to every field the PowerShell pipelines' kv can write, among "
-        "them powershell.command.value, which 4103's ContextInfo has no line for",
-    ),
-}
+# (log source, what the EQL engine says) -> how many rules, and why: none known.
+KNOWN: dict[tuple[str, str], tuple[int, str]] = {}
 
 
 def _raw(event: CatalogEvent, value: str) -> WindowsEvent:
-    data = {event.xml_name(name): value for name in event.fields}
+    data: dict[str, Any] = {event.xml_name(name): value for name in event.fields}
     if "ContextInfo" in data:
         lines = [f"        {key} = {value}" for key in CONTEXT_KEYS]
         lines += ["        User = A\\b", "        Connected User = A\\b"]
         data["ContextInfo"] = "\n".join(lines)
     if "Payload" in data:
         data["Payload"] = 'CommandInvocation(x): "y"\nParameterBinding(x): name="a"; value="b"'
+    if event.unnamed_data and event.params:  # unnamed <Data> elements, in order
+        data["Data"] = [value] * event.params
     if event.channel == "Windows PowerShell":
         data.pop("Data", None)
         text = "\t" + "\n\t".join(f"{key}={value}" for key in CLASSIC_KEYS)
@@ -123,14 +120,14 @@ def test_every_eql_query_names_fields_the_ingest_writes() -> None:
 
 
 # The System part's elements, which the add-on's XML extraction names as the elements are
-# named (an approximation, as for EventCode; verify/shapes/splunk.py writes none of them).
+# named (splunk/security_content data_sources/windows_event_log_system_7045.yml lists
+# Channel, Computer, EventRecordID, Keywords, Level, Opcode, Task and Version among the
+# add-on's fields; verify/shapes/splunk.py writes none of them, but Provider Name as Name).
 SPLUNK_SYSTEM = {"Keywords", "Computer", "EventRecordID", "Task", "Opcode", "Version", "Level"}
-_PROVIDER = "the add-on's field for <Provider Name> is not documented here: the shape writes none"
 _UNNAMED = "unnamed <Data>: the shape writes Data (joined); the query names param<N>"
 # field -> (how many rules, why): the base searches' fields the add-on's XML extraction of
 # the events does not hold as verify/shapes/splunk.py writes it.
 SPLUNK_KNOWN: dict[str, tuple[int, str]] = {
-    "Name": (83, _PROVIDER),
     "param1": (5, _UNNAMED),
     "param2": (2, _UNNAMED),
     "param3": (1, _UNNAMED),

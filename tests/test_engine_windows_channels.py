@@ -44,6 +44,12 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         "Microsoft-Windows-PowerShell/Operational",
     ),
     "ps_module_cmd": ({"module_pipeline"}, "Microsoft-Windows-PowerShell/Operational"),
+    # "(Out-Null)" lies across the parentheses of "CommandInvocation(Out-Null): ..." (the
+    # split keeps Out-Null as the related_command) and of the ParameterBinding line.
+    "ps_module_command_in_parentheses": (
+        {"module_pipeline"},
+        "Microsoft-Windows-PowerShell/Operational",
+    ),
     "ps_module_symbolic_link": (
         {"module_pipeline"},
         "Microsoft-Windows-PowerShell/Operational",
@@ -63,6 +69,7 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
         "Microsoft-Windows-Bits-Client/Operational",
     ),
     "application_screenconnect_whoami": ({"screenconnect_command"}, "Application"),
+    "application_mssql_xp_cmdshell": ({"mssql_audit_xp_cmdshell"}, "Application"),
     "ps_classic_provider_start_encoded": ({"provider_started_encoded"}, "Windows PowerShell"),
     "security_network_logon_not_port_zero": ({"network_logon_from_remote"}, "Security"),
     "wmi_client_failure_operation": (
@@ -90,44 +97,14 @@ ECS_MAY_REFUSE = {
 }
 # Rules whose facts a Defender XDR table documents (DeviceProcessEvents: process created).
 XDR_DOCUMENTED = {"security_rundll32_from_public"}
-# The Splunk field of the System part's <Provider Name="..."/>: the query searches Name,
-# which this package's Splunk shape does not write, for want of a source that documents
-# which field the add-on extracts it as (the add-on's transforms.conf is not public here).
-PROVIDER_FIELD_UNDOCUMENTED = _known(
-    "the add-on's field for <Provider Name> is not documented here: the shape writes none"
-)
-SPLUNK_RULES = [
-    pytest.param(rule, marks=PROVIDER_FIELD_UNDOCUMENTED)
-    if rule in ("system_psexec_service_installed", "application_screenconnect_whoami")
-    else rule
-    for rule in RULES
-]
-# Winlogbeat names an event's unnamed <Data> elements param1, param2, ... (the powershell
-# module's pipeline reads the classic channel's param2 and param3): an ECS query on Sigma's
-# Data must read them, or refuse the rule; winlog.event_data.Data holds nothing.
-UNNAMED_DATA = _known("the ECS mapping searches winlog.event_data.Data; Winlogbeat writes param1")
 
-
-# 4103's Payload lines are split into powershell.command.invocation_details objects (type,
-# related_command, name, value): "CommandInvocation(cmd.exe)" spans a line's type and
-# command, so a contains on each part cannot find it, and the rule is not expressible on ECS.
-ACROSS_PARTS = _known("Payload|contains spans a line's type and command: ECS keeps them apart")
 # The eql package compares a field as one value: it cannot find a value among an array of
 # objects, as Elasticsearch does (invocation_details holds one object per line).
 EQL_ARRAYS = _known("the eql package does not search arrays of objects (Elasticsearch does)")
-# WMI-Activity 5858 writes its fields under <UserData><Operation_ClientFailure> (SigmaHQ's
-# regression event of win_wmi_activity_nteventlogfile_cleareventlog), which Winlogbeat
-# stores under winlog.user_data (exported-fields-winlog: "mutually exclusive with user_data").
-USER_DATA = _known("the ECS query reads winlog.event_data.Operation; 5858 writes winlog.user_data")
-ECS_MARKS = {
-    "application_screenconnect_whoami": [UNNAMED_DATA],
-    "ps_module_cmd": [ACROSS_PARTS],
-    "wmi_client_failure_operation": [USER_DATA],
-}
-ECS_RULES = [pytest.param(rule, marks=ECS_MARKS.get(rule, [])) for rule in RULES]
+ECS_RULES = [pytest.param(rule) for rule in RULES]
 EQL_MARKS = {
-    **ECS_MARKS,
     "ps_module_symbolic_link": [EQL_ARRAYS],
+    "ps_module_command_in_parentheses": [EQL_ARRAYS],
 }
 EQL_RULES = [pytest.param(rule, marks=EQL_MARKS.get(rule, [])) for rule in RULES]
 
@@ -187,7 +164,7 @@ def test_eql_on_the_elastic_agent_documents(rule: str) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("rule", SPLUNK_RULES)
+@pytest.mark.parametrize("rule", RULES)
 def test_splunk_model(rule: str) -> None:
     query = convert(_rule(rule), "splunk")
     assert f'source="XmlWinEventLog:{EXPECTED[rule][1]}"' in query, query

@@ -4,6 +4,8 @@ powershell_operational.yml: the kv processors and the renames). Expected values 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sigma_certutil import convert
@@ -65,15 +67,59 @@ def test_context_info_key_and_bare_value() -> None:
     assert 'powershell.id:"powershell*"' in query
 
 
+def test_context_info_lands_only_where_its_lines_go() -> None:
+    # 4103's ContextInfo has no Command Line line (ingest/4103.golden.json): a bare value is
+    # never searched in powershell.command.value, and the key is refused.
+    query = _eql("ps_module", "{ContextInfo|contains: 'Net.WebClient'}")
+    assert 'process.command_line:"*Net.WebClient*"' in query
+    assert "powershell.command.value" not in query
+    with pytest.raises(ConversionError, match="names CommandLine, which is no key of its lines"):
+        _eql("ps_module", "{ContextInfo|contains: 'Command Line = x'}")
+
+
 def test_payload_is_any_part_of_the_invocation_details() -> None:
     query = _eql("ps_module", "{Payload|contains: 'Invoke-Mimikatz'}")
     for part in ("type", "related_command", "name", "value"):
         assert f'powershell.command.invocation_details.{part}:"*Invoke-Mimikatz*"' in query
 
 
-def test_payload_spanning_its_parts_is_refused() -> None:
-    with pytest.raises(ConversionError, match="spans its parts"):
-        _eql("ps_module", "{Payload|contains: 'value=\"(get-location).path'}")
+@pytest.mark.parametrize(
+    "text",
+    [
+        'value=\\"(get-location).path',
+        # A line is Type(command): value; these lie across its type and command in some
+        # line, which the split keeps in two fields of one of many objects.
+        "CommandInvocation(cmd.exe)",
+        "invocation(Remove-Item",
+    ],
+)
+def test_payload_spanning_its_parts_is_refused(text: str) -> None:
+    with pytest.raises(ConversionError, match=f"'\\*{re.escape(text)}\\*' spans its parts"):
+        _eql("ps_module", f"{{Payload|contains: '{text}'}}")
+
+
+@pytest.mark.parametrize(
+    "text", ["(Get-PSReadlineOption).HistorySavePath", ".Invoke()", "New-Object(x)"]
+)
+def test_payload_parentheses_within_a_value_are_searched(text: str) -> None:
+    query = _eql("ps_module", f"{{Payload|contains: '{text}'}}")
+    assert "powershell.command.invocation_details.value" in query
+    assert 'related_command:"' + text not in query
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        # Across the command's parentheses: the command itself, its start or its end.
+        ("(cmd.exe)", 'related_command:"cmd.exe"'),
+        ("(Remove-", 'related_command:"Remove-*"'),
+        ("Remove-Item)", 'related_command:"*Remove-Item"'),
+    ],
+)
+def test_payload_across_the_command_parentheses_is_the_command(text: str, command: str) -> None:
+    query = _eql("ps_module", f"{{Payload|contains: '{text}'}}")
+    assert f"powershell.command.invocation_details.{command}" in query
+    assert f'powershell.command.invocation_details.value:"*{text}*"' in query
 
 
 def test_script_block_text_is_not_split() -> None:

@@ -87,6 +87,28 @@ def test_user_data_fields_land_in_user_data() -> None:
     )
 
 
+def test_wmi_activity_fields_are_user_data() -> None:
+    # SigmaHQ regression_data win_wmi_activity_nteventlogfile_cleareventlog: 5858's fields
+    # are under <UserData><Operation_ClientFailure>.
+    query = _eql("service: wmi", "{EventID: 5858, Operation|contains: 'x'}")
+    assert 'winlog.user_data.Operation:"*x*"' in query
+
+
+def test_unnamed_data_is_the_param_fields() -> None:
+    # Winlogbeat (winevent/maputil.go AddPairs) names the Nth unnamed <Data> paramN.
+    query = _eql("service: application", "{Provider_Name: ScreenConnect, EventID: 201, Data: x}")
+    assert 'winlog.event_data.param1:"x"' in query
+    assert "winlog.event_data.Data" not in query
+
+
+def test_unnamed_data_of_an_unknown_count_is_refused() -> None:
+    with pytest.raises(ConversionError, match=r"how many elements Application 1001 writes"):
+        _eql(
+            "service: application",
+            "{Provider_Name: Windows Error Reporting, EventID: 1001, Data: x}",
+        )
+
+
 def test_level_in_another_form_is_refused() -> None:
     with pytest.raises(ConversionError, match="rendered level name"):
         _eql("service: security", "{EventID: 4673, Level: 4}")

@@ -176,3 +176,17 @@ def test_the_elastic_agent_documents_lack_event_module() -> None:
     assert task["event"]["category"] == ["iam", "configuration"]
     assert "TaskContent" in task["winlog"]["event_data"]
     assert task["user"]["name"] == "Administrator"
+
+
+def test_unnamed_data_is_param_n() -> None:
+    # elastic/beats winlogbeat/sys/winevent/maputil.go AddPairs: an unnamed <Data> is paramN.
+    doc = to_ecs(FIXTURES["application/screenconnect_command"].event)
+    assert doc["winlog"]["event_data"] == {"param1": "Executed command of length 6: whoami"}
+    assert doc["winlog"]["provider_name"] == "ScreenConnect"
+
+
+def test_user_data_events_are_under_user_data() -> None:
+    doc = to_ecs(FIXTURES["wmi/wmi_client_failure_clear_log"].event)
+    assert doc["winlog"]["user_data"]["xml_name"] == "Operation_ClientFailure"
+    assert doc["winlog"]["user_data"]["ClientProcessId"] == "25920"
+    assert "event_data" not in doc["winlog"]

@@ -35,3 +35,13 @@ def test_names_with_spaces_are_cleaned_and_unnamed_data_is_one_data_field() -> N
     assert classic["Data"].startswith("Available\nNone\n\tNewEngineState=Available")
     assert not any(name.startswith("param") for name in classic)
     assert classic["source"] == "XmlWinEventLog:Windows PowerShell"
+
+
+def test_the_provider_is_name() -> None:
+    # splunk/security_content data_sources/windows_event_log_system_7045.yml: the add-on's
+    # fields of <Provider Name=... Guid=...> are Name and Guid.
+    fields = to_splunk(FIXTURES["system/service_installed_psexec"].event)
+    assert fields["Name"] == "Service Control Manager"
+    screenconnect = to_splunk(FIXTURES["application/screenconnect_command"].event)
+    assert screenconnect["Name"] == "ScreenConnect"
+    assert screenconnect["Data"] == "Executed command of length 6: whoami"

@@ -64,14 +64,21 @@ _KEYS = {
 }
 # Keys the ingest converts or splits and removes: no field holds their text.
 _REMOVED = {"SequenceNumber", "User", "ConnectedUser", "Severity", "UserId"}
-_CLASSIC_VALUES = sorted(
-    {v for k, v in _KEYS.items() if k not in ("HostID", "RunspaceID", "PipelineID", "ShellID")}
+# The keys of each text's lines. The classic channel's Data (powershell.yml's kv over
+# param2/param3; x-pack/winlogbeat/module/powershell/test/testdata/ingest/400, 600 and
+# 800.golden.json). 4103's ContextInfo lines, their spaces removed ("Remove spaces from all
+# event_data keys"): Severity, Host Name, Host Version, Host ID, Host Application, Engine
+# Version, Runspace ID, Pipeline ID, Command Name, Command Type, Script Name, Command Path,
+# Sequence Number, User, Connected User, Shell ID (ingest/4103.golden.json): no Command Line,
+# so nothing of ContextInfo lands in powershell.command.value (which powershell_operational.yml
+# fills from an EventData CommandLine that 4103 does not have).
+_CLASSIC_KEYS = tuple(
+    k for k in _KEYS if k not in ("HostID", "RunspaceID", "PipelineID", "ShellID")
 )
-_OPERATIONAL_VALUES = sorted(
-    {v for k, v in _KEYS.items() if k not in ("HostId", "RunspaceId", "PipelineId")}
-    - {"powershell.engine.new_state", "powershell.engine.previous_state"}
-    - {"powershell.provider.name", "powershell.provider.new_state"}
-)
+_CONTEXT_INFO_KEYS = (
+    "HostName", "HostVersion", "HostID", "HostApplication", "EngineVersion", "RunspaceID",
+    "PipelineID", "CommandName", "CommandType", "ScriptName", "CommandPath", "ShellID",
+)  # fmt: skip
 _DETAILS = [
     f"powershell.command.invocation_details.{part}"
     for part in ("type", "related_command", "name", "value")
@@ -99,7 +106,12 @@ class PowerShellKeyValues(DetectionItemTransformation):
     """``Data`` (classic) or ``ContextInfo`` (4103) as the fields their lines become."""
 
     field_name: str
-    values: tuple[str, ...]
+    keys: tuple[str, ...]
+
+    @property
+    def values(self) -> list[str]:
+        """The fields any of the lines' values lands in."""
+        return sorted({_KEYS[key] for key in self.keys})
 
     def apply(self, rule: SigmaRule) -> None:  # type: ignore[override]
         self._on = _reads(rule, self.field_name)
@@ -134,7 +146,7 @@ class PowerShellKeyValues(DetectionItemTransformation):
         first = body[0] if body and isinstance(body[0], str) else ""
         match = _KEY_PREFIX.match(first)
         if match is None:
-            return _any_of(list(self.values), parts)
+            return _any_of(self.values, parts)
         rest: list[_Part] = [first[match.end() :]] if first[match.end() :] else []
         rest += body[1:]
         key = re.sub(r"\s+", "", match.group("key") or "")
@@ -143,8 +155,8 @@ class PowerShellKeyValues(DetectionItemTransformation):
                 f"{where}; its {key} is converted or split and removed, so no field holds '{value}'"
             )
         if not key:
-            return _any_of(list(self.values), rest)
-        if key not in _KEYS:
+            return _any_of(self.values, rest)
+        if key not in self.keys:
             raise SigmaTransformationError(
                 f"{where}; '{value}' names {key}, which is no key of its lines"
             )
@@ -195,14 +207,55 @@ class PowerShellPayload(DetectionItemTransformation):
                     f"{where} (type, related_command, name, value); '{value}' compares where "
                     "the whole text starts or ends, which no part holds"
                 )
-            if re.search(r"\n|\)\s*:|\bname=|\bvalue=", text):
+            across = _across_command(parts)
+            if re.search(r"\n|\)\s*:|\bname=|\bvalue=", text) or across is None:
                 raise SigmaTransformationError(
                     f"{where} (type, related_command, name, value); '{value}' spans its parts"
                 )
-            alternatives.append(_any_of(_DETAILS, parts))
+            found = _any_of(_DETAILS, parts)
+            found.detection_items.extend(across)
+            alternatives.append(found)
         split = SigmaDetection(alternatives, item_linking=detection_item.value_linking)
         _record(self, "Payload", split)
         return split
+
+
+# The types of 4103's detail lines (powershell_operational.yml, "Parses all command
+# invocation detail raw lines": "the type of the detail line, i.e.: CommandInvocation,
+# ParameterBinding, NonTerminatingError"); a line is ``Type(command): value``.
+_DETAIL_TYPES = ("commandinvocation", "parameterbinding", "nonterminatingerror")
+_RELATED = "powershell.command.invocation_details.related_command"
+
+
+def _across_command(parts: list[_Part]) -> list[SigmaDetectionItem] | None:
+    """The text of a ``*text*`` comparison where it can lie across a line's parentheses
+    (``Type(command): value``): ``(cmd.exe)`` is the whole related_command cmd.exe,
+    ``(Remove-`` starts it, ``Remove-Item)`` ends it; those comparisons, searched beside the
+    parts. None when an occurrence spans the type and the command (``Invocation(cmd.exe)``):
+    the details are an array of objects, where a type and a command compared together may
+    come from two lines. Text with ``(`` inside a value (``(Get-PSReadlineOption).Path``,
+    ``.Invoke()``) has no such occurrence."""
+    inner = parts[1:-1]
+    literal = all(isinstance(p, str) for p in inner)
+    text = _text(inner)
+    found: list[SigmaDetectionItem] = []
+    for opening in re.finditer(r"\(", text):
+        before, after = text[: opening.start()].lower(), text[opening.end() :]
+        if not any(name.endswith(before) for name in _DETAIL_TYPES):
+            continue  # no type ends with what comes before: a value's parenthesis
+        command = re.match(r"[^()]*(\)|$)", after)
+        assert command is not None  # the pattern matches any text
+        rest = after[command.end() :]
+        if command.group(1) and rest and not rest.startswith(":"):
+            continue  # ")" then more text: a value's parentheses
+        name = after[: command.end() - len(command.group(1))]
+        if before or not literal or not name:
+            return None
+        tail: list[_Part] = [] if command.group(1) else [SpecialChars.WILDCARD_MULTI]
+        found.append(_item(_RELATED, [name, *tail]))
+    if literal and re.fullmatch(r"[^()]+\)", text):
+        found.append(_item(_RELATED, [SpecialChars.WILDCARD_MULTI, text[:-1]]))
+    return found
 
 
 def _fields(detection: SigmaDetection | SigmaDetectionItem) -> list[str]:
@@ -232,11 +285,11 @@ def powershell_ecs_items() -> list[ProcessingItem]:
     return [
         ProcessingItem(
             identifier="ecs_powershell_data",
-            transformation=PowerShellKeyValues("Data", tuple(_CLASSIC_VALUES)),
+            transformation=PowerShellKeyValues("Data", _CLASSIC_KEYS),
         ),
         ProcessingItem(
             identifier="ecs_powershell_context_info",
-            transformation=PowerShellKeyValues("ContextInfo", tuple(_OPERATIONAL_VALUES)),
+            transformation=PowerShellKeyValues("ContextInfo", _CONTEXT_INFO_KEYS),
         ),
         ProcessingItem(identifier="ecs_powershell_payload", transformation=PowerShellPayload()),
     ]

@@ -96,6 +96,8 @@ def ecs_field(name: str, channel: str, events: tuple[WindowsEvent, ...]) -> str 
             source=None,
         )
     having = [e for e in events if name in e.fields]
+    if name == "Data" and any(e.unnamed_data for e in having):
+        return _unnamed_data(having)
     # A name with spaces ("Process Name") is written with underscores (Process_Name): the
     # winlog input's names, which the Elastic Agent's windows_defender pipeline reads.
     raw = (USER_DATA if having and all(name in e.user_data for e in having) else EVENT_DATA) + (
@@ -113,6 +115,26 @@ def ecs_field(name: str, channel: str, events: tuple[WindowsEvent, ...]) -> str 
         if moved:
             return [str(rename["fields"][name]), raw]
     return raw
+
+
+def _unnamed_data(having: list[WindowsEvent]) -> str | list[str]:
+    """Sigma's Data, an event's unnamed <Data> elements: Winlogbeat names the Nth element
+    of EventData paramN (elastic/beats winlogbeat/sys/winevent/maputil.go AddPairs: "If the
+    key name is empty or if it the default of "Data" then assign a generic name of paramN",
+    N counting from 1), so a comparison is one on any of param1..paramN. Refused when the
+    catalog does not say how many the event writes: a query on too few misses, one on too
+    many names fields the event lacks."""
+    unknown = sorted({f"{e.channel} {e.id}" for e in having if not e.unnamed_data or not e.params})
+    if unknown:
+        raise SigmaTransformationError(
+            "field 'Data' (the event's unnamed <Data> elements) is stored by Winlogbeat as "
+            "winlog.event_data.param1, param2, ... one per element, and how many elements "
+            f"{', '.join(unknown)} writes is not known here: no faithful query names them",
+            source=None,
+        )
+    count = max(e.params for e in having)
+    fields = [f"{EVENT_DATA}param{n}" for n in range(1, count + 1)]
+    return fields[0] if count == 1 else fields
 
 
 def _source_events(rule: SigmaRule) -> tuple[WindowsLogSource, tuple[WindowsEvent, ...]] | None:

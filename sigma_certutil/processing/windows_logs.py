@@ -111,7 +111,9 @@ def windows_logsource_items() -> list[ProcessingItem]:
 # extracts the message text's labels instead ("Account_Name", "Logon_Type"): these queries
 # assume the XML rendering, as the Sysmon target does.
 _SPLUNK_SYSTEM = {
-    # <Provider Name='...'>: the add-on's XML extraction names it Name.
+    # <Provider Name='...'>: the add-on's XML extraction names it Name (splunk/
+    # security_content data_sources/windows_event_log_system_7045.yml: the add-on's fields
+    # Name and Guid beside an example event whose <Provider> has those attributes).
     "Provider_Name": "Name",
 }
 

@@ -40,6 +40,9 @@ def ecs_fields() -> dict[str, str]:
                 data = "user_data" if name in windows_event.user_data else "event_data"
                 xml = windows_event.xml_name(name).replace(" ", "_")
                 fields.setdefault(f"winlog.{data}.{xml}", "keyword")
+            # Unnamed <Data> elements are param1..paramN (windows_ecs._unnamed_data).
+            for number in range(1, windows_event.params + 1):
+                fields.setdefault(f"winlog.event_data.param{number}", "keyword")
     return fields
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ntpath
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from sigma_certutil.verify.shapes import ShapedEvent, whole_number
@@ -117,7 +118,9 @@ def to_ecs_windows(case: ShapedEvent) -> dict[str, Any]:
     # winlog input's documents: elastic/integrations packages/windows/data_stream/
     # windows_defender/_dev/test/pipeline/test-events-windows-defender-events.json).
     data = {
-        k.replace(" ", "_"): str(v) for k, v in case.event.items() if v is not None and str(v) != ""
+        k.replace(" ", "_"): str(v)
+        for k, v in _unnamed_as_params(case.event).items()
+        if v is not None and str(v) != ""
     }
     code = case.event_id
     doc: dict[str, Any] = {}
@@ -139,6 +142,21 @@ def to_ecs_windows(case: ShapedEvent) -> dict[str, Any]:
     elif data:
         doc["winlog"]["event_data"] = data
     return doc
+
+
+def _unnamed_as_params(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An event's unnamed <Data> elements (``Data``, a list in order) as Winlogbeat names
+    them: the Nth element of EventData paramN, from 1 (elastic/beats winlogbeat/sys/
+    winevent/maputil.go AddPairs: "If the key name is empty or if it the default of "Data"
+    then assign a generic name of paramN"); its line endings made \\n
+    (sys.RemoveWindowsLineEndings)."""
+    unnamed = event.get("Data")
+    if not isinstance(unnamed, list):
+        return event
+    data = {k: v for k, v in event.items() if k != "Data"}
+    for number, value in enumerate(unnamed, start=1):
+        data[f"param{number}"] = str(value).replace("\r\n", "\n")
+    return data
 
 
 def _security(doc: dict[str, Any], data: dict[str, str], code: int) -> None:

@@ -18,8 +18,19 @@ A ``<UserData>`` event's fields (WMI-Activity 5858) are its element's child elem
 their names, as the add-on's XML extraction takes an element's text as a field of the
 element's name (an approximation: the add-on's transforms are not read here).
 
-Unnamed ``<Data>`` elements (the classic PowerShell channel) are one multivalue ``Data``
-field in Splunk; the search model compares one value, so they are joined with line breaks.
+The System part's ``<Provider Name="..."/>`` is the field ``Name`` (its Guid attribute
+``Guid``): splunk/security_content data_sources/windows_event_log_system_7045.yml lists the
+add-on's (Splunk Add-on for Microsoft Windows 9.1.1) fields of XmlWinEventLog:System 7045
+as Name, Guid, EventSourceName, ... beside an example event whose <Provider> carries
+exactly those attributes, and no other field for the provider. An EventData element named
+Name would share the field (XML extraction makes it multivalue): the shape keeps the
+EventData value then.
+
+Unnamed ``<Data>`` elements (the classic PowerShell channel, ScreenConnect's and SQL
+Server's Application events) are taken as one multivalue ``Data`` field, as the XML
+extraction names an element without a Name attribute by its tag: an assumption, since no
+source here shows the add-on's field for them (security_content's data sources list none
+for such events); the search model compares one value, so they are joined with line breaks.
 """
 
 from __future__ import annotations
@@ -31,7 +42,12 @@ from sigma_certutil.verify.shapes import ShapedEvent
 
 def to_splunk(case: ShapedEvent) -> dict[str, str]:
     """An event as the add-on extracts it: EventData names, string values."""
-    fields = {re.sub(r"[^A-Za-z0-9_]", "_", name): str(value) for name, value in case.event.items()}
+    fields = {
+        re.sub(r"[^A-Za-z0-9_]", "_", name): "\n".join(map(str, value))
+        if isinstance(value, list)  # unnamed <Data> elements, in order
+        else str(value)
+        for name, value in case.event.items()
+    }
     unnamed = sorted(
         (int(name[5:]), value)
         for name, value in fields.items()
@@ -41,6 +57,8 @@ def to_splunk(case: ShapedEvent) -> dict[str, str]:
         for number, _ in unnamed:
             del fields[f"param{number}"]
         fields["Data"] = "\n".join(value for _, value in unnamed)
+    if case.provider and "Name" not in fields:
+        fields["Name"] = case.provider
     fields["source"] = f"XmlWinEventLog:{case.channel}"
     fields["sourcetype"] = "XmlWinEventLog"
     fields["EventCode"] = str(case.event_id)
