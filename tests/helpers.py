@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
 import os
 import shutil
@@ -85,6 +86,26 @@ def golden_rules() -> list[Path]:
         *sorted(TEST_RULES.glob("*.yml")),
         *sorted((LANGUAGE_MISSING / "rules").glob("*.yml")),
     ]
+
+
+def compare_golden(golden: Path, text: str, update: bool) -> None:
+    """Compare ``text`` with its golden file, or write it there with --update-snapshots."""
+    if update:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        return
+    assert golden.exists(), f"no golden file {golden}; run pytest --update-snapshots"
+    expected = golden.read_bytes().decode("utf-8")  # as written: a query may hold a CR
+    if text != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=str(golden),
+                tofile="current output",
+            )
+        )
+        pytest.fail(f"query differs from its golden file:\n{diff}", pytrace=False)
 
 
 def require_engine(reason: str | None) -> None:

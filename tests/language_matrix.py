@@ -29,14 +29,12 @@ and the SQLite reference on the raw fields must agree with the fixture first.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from helpers import TESTS, require_engine
+from helpers import TESTS, compare_golden, require_engine
 
 from sigma_certutil import TARGETS, ConversionError, convert, parse_rule
 from sigma_certutil.verify.events import SysmonEvent
@@ -141,21 +139,7 @@ def check_golden(case: LanguageCase, target_id: str, text: str, ext: str, update
     if update:
         for stale in golden.parent.glob(f"{target_id}.*"):
             stale.unlink()
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-        return
-    assert golden.exists(), f"no golden file {golden}; run pytest --update-snapshots"
-    expected = golden.read_bytes().decode("utf-8")  # as written: a query may hold a CR
-    if text != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=str(golden),
-                tofile="current output",
-            )
-        )
-        pytest.fail(f"query differs from its golden file:\n{diff}", pytrace=False)
+    compare_golden(golden, text, update)
 
 
 def orphans(part: str, cases: list[LanguageCase], update: bool) -> list[Path]:

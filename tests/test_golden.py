@@ -8,11 +8,10 @@ the engine tests prove the queries are right.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pytest
-from helpers import SNAPSHOTS, golden_rules
+from helpers import SNAPSHOTS, compare_golden, golden_rules
 
 from sigma_certutil import TARGETS, ConversionError, convert, load_rule
 
@@ -40,22 +39,7 @@ def snapshot_path(rule: Path, target_id: str, extension: str) -> Path:
 def test_golden_query(rule: Path, target_id: str, update_snapshots: bool) -> None:
     extension, query = render(rule, target_id)
     golden = snapshot_path(rule, target_id, extension)
-    if update_snapshots:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(query, encoding="utf-8")
-        return
-    assert golden.exists(), f"no golden file {golden}; run pytest --update-snapshots"
-    expected = golden.read_bytes().decode("utf-8")  # as written: a query may hold a CR
-    if query != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                query.splitlines(keepends=True),
-                fromfile=str(golden),
-                tofile="current output",
-            )
-        )
-        pytest.fail(f"query differs from its golden file:\n{diff}", pytrace=False)
+    compare_golden(golden, query, update_snapshots)
 
 
 def test_no_orphaned_golden_files(update_snapshots: bool) -> None:
