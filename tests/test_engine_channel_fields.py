@@ -17,10 +17,13 @@ other, or a listed one that went away, fails.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import shared_path
+from sigma.rule import SigmaRule
 
 from sigma_certutil import convert, load_rule
 from sigma_certutil.errors import CertutilError
@@ -30,7 +33,7 @@ from sigma_certutil.verify.events import WindowsEvent
 from sigma_certutil.verify.shapes.ecs import ecs_fields, to_ecs
 from sigma_certutil.verify.shapes.ecs_agent import to_ecs_agent
 from sigma_certutil.windows import WindowsEvent as CatalogEvent
-from sigma_certutil.windows import log_source, rule_events
+from sigma_certutil.windows import WindowsLogSource, log_source, rule_events
 
 pytestmark = [pytest.mark.engine, pytest.mark.shared]
 
@@ -91,20 +94,27 @@ def _stored_fields(events: tuple[CatalogEvent, ...]) -> dict[str, str]:
     return found
 
 
-def test_every_eql_query_names_fields_the_ingest_writes() -> None:
+def _channel_queries(target: str) -> Iterator[tuple[Path, SigmaRule, WindowsLogSource, str]]:
+    """Each SigmaHQ rules/windows rule on a channel other than Sysmon's that the target
+    converts, with its log source and query."""
     rules = shared_path("data", "sigmahq", "rules", "windows")
-    findings: Counter[tuple[str, str]] = Counter()
-    examples: dict[tuple[str, str], str] = {}
-    checked = 0
     for path in sorted(rules.rglob("*.yml")):
         rule = load_rule(path)
         source = log_source(rule.logsource)
         if source is None or source.is_sysmon:
             continue
         try:
-            query = convert(rule, "eql")
+            query = convert(rule, target)
         except CertutilError:
             continue
+        yield path, rule, source, query
+
+
+def test_every_eql_query_names_fields_the_ingest_writes() -> None:
+    findings: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    checked = 0
+    for path, rule, source, query in _channel_queries("eql"):
         checked += 1
         schema = ecs_schema(_stored_fields(rule_events(rule, source)))
         try:
@@ -139,19 +149,10 @@ def test_every_splunk_query_names_fields_the_add_on_extracts() -> None:
 
     from sigma_certutil.verify.shapes.splunk import to_splunk
 
-    rules = shared_path("data", "sigmahq", "rules", "windows")
     findings: Counter[str] = Counter()
     examples: dict[str, str] = {}
     checked = 0
-    for path in sorted(rules.rglob("*.yml")):
-        rule = load_rule(path)
-        source = log_source(rule.logsource)
-        if source is None or source.is_sysmon:
-            continue
-        try:
-            query = convert(rule, "splunk")
-        except CertutilError:
-            continue
+    for path, rule, source, query in _channel_queries("splunk"):
         checked += 1
         fields = {"source", "sourcetype", "EventCode", *SPLUNK_SYSTEM}
         for event in rule_events(rule, source):
