@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,10 @@ PROCESS = "rules/proc_creation_certutil_urlcache_download"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     repo = example_repo(tmp_path)
-    before = os.getcwd()
-    os.chdir(repo)
-    try:
-        yield repo
-    finally:
-        os.chdir(before)
+    monkeypatch.chdir(repo)
+    return repo
 
 
 def test_build_writes_junit_and_sarif(repo: Path) -> None:

@@ -4,9 +4,7 @@ reports; through main(argv), and once through the installed script."""
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,17 +22,13 @@ PASSING = (
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example repository as the current folder, as CI runs in it."""
     for target in ("eql", "lucene", "kusto"):
         require_engine(unavailable(target))
     repo = example_repo(tmp_path)
-    before = os.getcwd()
-    os.chdir(repo)
-    try:
-        yield repo
-    finally:
-        os.chdir(before)
+    monkeypatch.chdir(repo)
+    return repo
 
 
 def _move_first_event(source: Path, destination: Path) -> None:
