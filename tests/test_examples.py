@@ -52,6 +52,10 @@ def test_detection_as_code_makefile(tmp_path: Path) -> None:
         pytest.skip("make is not installed")
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
+    # As a checkout can leave them: every rule newer than the committed queries.
+    later = (repo / "queries" / "manifest.json").stat().st_mtime + 10
+    for rule in (repo / "rules").rglob("*.yml"):
+        os.utime(rule, (later, later))
     env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
     make = ["make", "--no-print-directory"]
     first = subprocess.run([*make, "queries"], cwd=repo, env=env, capture_output=True, text=True)
@@ -146,6 +150,10 @@ def test_detection_as_code_make_test_and_ci(tmp_path: Path) -> None:
         require_engine(unavailable(target))
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
+    # As a checkout can leave them: every rule newer than the committed queries.
+    later = (repo / "queries" / "manifest.json").stat().st_mtime + 10
+    for rule in (repo / "rules").rglob("*.yml"):
+        os.utime(rule, (later, later))
     env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
     make = ["make", "--no-print-directory"]
     passed = subprocess.run([*make, "test"], cwd=repo, env=env, capture_output=True, text=True)
