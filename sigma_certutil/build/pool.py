@@ -8,6 +8,10 @@
 - On Linux each worker asks the kernel for SIGKILL when the main process dies
   (``prctl(PR_SET_PDEATHSIG)``): a build killed with SIGKILL leaves no worker that goes on
   writing, or prints BrokenPipeError when it finds no one to send its results to.
+- The kernel closes a dying process's files before it sends that SIGKILL, so for a moment a
+  worker can find its pipe to the main process broken and start to print the traceback
+  (``Process ForkPoolWorker-N:``); its stderr ends the worker quietly instead, as the signal
+  on its way would (``_QuietWhenOrphaned``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from multiprocessing.pool import Pool
-from typing import Any
+from typing import Any, TextIO
 
 _PR_SET_PDEATHSIG = 1
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# What a worker meets when the main process's end of a pipe is gone.
+_ORPHANED = (BrokenPipeError, ConnectionResetError, EOFError)
 
 
 @contextlib.contextmanager
@@ -53,10 +59,28 @@ def _worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
+    sys.stderr = _QuietWhenOrphaned(sys.stderr)
     if parent is not None and os.getppid() != parent:  # it died before we asked
         os._exit(1)
     _restore(already)
     initializer(*initargs)
+
+
+class _QuietWhenOrphaned:
+    """A worker's stderr: a write made while the worker handles a broken pipe to the main
+    process (which has died) ends the worker at once, with nothing printed; the rest goes
+    through to the stream."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if isinstance(sys.exc_info()[1], _ORPHANED):
+            os._exit(1)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _die_with_parent() -> None:
