@@ -14,6 +14,7 @@ import yaml
 from sigma.exceptions import SigmaRuleLocation
 from sigma.rule import SigmaRule
 
+from sigma_certutil.condition_parser import parse_condition
 from sigma_certutil.conditions import condition_depth, recursion_room
 from sigma_certutil.errors import NotARuleError, RuleError
 from sigma_certutil.files import read_input
@@ -157,9 +158,11 @@ def rule_from_document(
         except PYSIGMA_FAILURES as error:
             where = culprit(document, error, location)
             raise RuleError(failure_text(error), path, _line(text, limits, where)) from error
-        try:
+        try:  # SigmaCondition.parse, with the tree condition_parser.py makes
             for condition in rule.detection.parsed_condition:
-                condition.parse()
+                tree = parse_condition(condition.condition)
+                if tree is not None:
+                    tree.postprocess(condition.detections, source=condition.source)
         except PYSIGMA_FAILURES as error:
             raise RuleError(failure_text(error), path, _line(text, limits)) from error
     return rule

@@ -53,6 +53,7 @@ from sigma.processing.transformations import (
 )
 from sigma.rule import SigmaRule
 
+from sigma_certutil.condition_parser import parse_condition
 from sigma_certutil.conversion.single import one_query, refusal
 from sigma_certutil.errors import ConversionError, PySigmaInternalsError
 from sigma_certutil.processing.registry import target_pipeline, target_steps, user_pipeline
@@ -174,9 +175,9 @@ def _own(pipeline: ProcessingPipeline, kind: type[ProcessingPipeline]) -> Proces
 @lru_cache(maxsize=4096)
 def _condition_tree(condition: str) -> bytes:
     """A condition string's parse tree, before it is bound to a rule's detections, pickled.
-    The trees are pySigma's own (its parse, cached); only the copies are made differently."""
-    tree = SigmaCondition(condition, None).parse(postprocess=False)  # type: ignore[arg-type]
-    return pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+    The trees are pySigma's own (condition_parser.py makes the same tree); only the copies
+    are made differently."""
+    return pickle.dumps(parse_condition(condition), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # The names pySigma's add_condition step gives the detections it adds: ten random letters.
