@@ -17,3 +17,6 @@ def test_registry_numbers() -> None:
     # The ECS ingest computes (high << 8) + low; its stored value is what must be matched.
     assert str(RegistryNumber(qword_high_shift=8).apply_string_value("Details", qword)) == "258"
     assert true_value.apply_string_value("Details", SigmaString("DWORD (0x0000*")) is None
+    # Sysmon writes the form as the whole of Details: contains of all of it is equality.
+    assert str(true_value.apply_string_value("Details", SigmaString("*DWORD (0x00000000)*"))) == "0"
+    assert true_value.apply_string_value("Details", SigmaString("*DWORD (0x0000*")) is None

@@ -14,8 +14,8 @@ from sigma.types import (
     SigmaString,
 )
 
-_DWORD = re.compile(r"(?i)^\*?DWORD \((0x[0-9a-f]{8})\)$")
-_QWORD = re.compile(r"(?i)^\*?QWORD \((0x[0-9a-f]{8})-(0x[0-9a-f]{8})\)$")
+_DWORD = re.compile(r"(?i)^\*?DWORD \((0x[0-9a-f]{8})\)\*?$")
+_QWORD = re.compile(r"(?i)^\*?QWORD \((0x[0-9a-f]{8})-(0x[0-9a-f]{8})\)\*?$")
 
 
 @dataclass
@@ -25,9 +25,10 @@ class RegistryNumber(StringValueTransformation):
     Sysmon writes "DWORD (0x00000001)" and "QWORD (0x<high>-0x<low>)"; the ECS ingest
     (registry.data.strings) and Defender XDR (RegistryValueData) store the number in decimal.
     The ECS ingest computes a QWORD as (high << 8) + low, and its value is matched as stored:
-    ``qword_high_shift`` is 8 there and 32 for the true value. A leading wildcard
-    (``Details|endswith``) is dropped, the whole value being the number; values with other
-    wildcards are left for the target's pipeline to refuse.
+    ``qword_high_shift`` is 8 there and 32 for the true value. A leading or trailing wildcard
+    around the whole form (``Details|endswith``, ``|contains``) is dropped: Sysmon writes the
+    form as the whole of Details, so a value that holds it all is that value. Values with
+    other wildcards (a part of the form) are left for the target's pipeline to refuse.
     """
 
     qword_high_shift: int = 32
