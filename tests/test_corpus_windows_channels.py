@@ -39,9 +39,9 @@ _REFUSED = (
 # <Data> elements the catalog does not know (sigma_certutil/data/windows_events.yml `params`).
 _UNNAMED = "unnamed <Data> elements) is stored by Winlogbeat"
 # SigmaHQ rules (under rules/windows/builtin) refused for it, each for an event no source
-# counts the elements of: MsiInstaller 1040/1042 write more than their message's %1 and %2
-# (EricZimmerman/evtx evtx/Maps/Application_MsiInstaller_1040.map: the path, the process id,
-# then "(NULL)" four times) and MSExchange CmdletLogs 6 has no message template here.
+# counts the elements of: MsiInstaller 1042 writes more than its message names and no source
+# shows them all (EricZimmerman/evtx evtx/Maps/Application_MsiInstaller_1042.map leaves empty
+# ones out; the rules read 1040 and 1042), and MSExchange CmdletLogs 6 has no message here.
 _UNNAMED_UNKNOWN = {
     "application/msiinstaller/win_msi_install_from_susp_locations.yml",
     "application/msiinstaller/win_msi_install_from_web.yml",

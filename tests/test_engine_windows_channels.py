@@ -96,6 +96,8 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
     # MsMpEng.exe in P1 (the sixth element), mpengine.dll in P4 (the ninth): no element holds
     # both; the crash in ntdll.dll names MsMpEng.exe only.
     "application_wer_msmpeng_mpengine_crash": ({"wer_msmpeng_crash_in_mpengine"}, "Application"),
+    # The package is the first of 1040's seven elements.
+    "application_msi_transaction_from_url": ({"msi_transaction_from_web"}, "Application"),
     "ps_classic_provider_start_encoded": ({"provider_started_encoded"}, "Windows PowerShell"),
     "security_network_logon_not_port_zero": ({"network_logon_from_remote"}, "Security"),
     "wmi_client_failure_operation": (

@@ -102,11 +102,14 @@ def test_unnamed_data_is_the_param_fields() -> None:
 
 
 def test_unnamed_data_of_an_unknown_count_is_refused() -> None:
-    # MsiInstaller 1040 writes more elements than its message's %1 and %2 (EricZimmerman/evtx
-    # evtx/Maps/Application_MsiInstaller_1040.map: path, process id, then "(NULL)" four
-    # times), and no source lists them all.
-    with pytest.raises(ConversionError, match=r"how many elements Application 1040 writes"):
-        _eql("service: application", "{Provider_Name: MsiInstaller, EventID: 1040, Data: x}")
+    # MsiInstaller 1042 writes more elements than its message names (EricZimmerman/evtx
+    # evtx/Maps/Application_MsiInstaller_1042.map shows the path, the process id and "(NULL)"
+    # four times, and leaves empty ones out), and no source shows them all.
+    with pytest.raises(ConversionError, match=r"how many elements Application 1042 writes"):
+        _eql("service: application", "{Provider_Name: MsiInstaller, EventID: 1042, Data: x}")
+    # A rule over 1040 and 1042: one unknown count refuses it.
+    with pytest.raises(ConversionError, match=r"how many elements Application 1042 writes"):
+        _eql("service: application", "{EventID: [1040, 1042], Data|contains: '://'}")
 
 
 def test_unnamed_data_is_an_or_over_every_element_the_event_writes() -> None:
