@@ -70,6 +70,34 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
     ),
     "application_screenconnect_whoami": ({"screenconnect_command"}, "Application"),
     "application_mssql_xp_cmdshell": ({"mssql_audit_xp_cmdshell"}, "Application"),
+    # ESENT's nine or five elements: ntds.dit is in the fifth (325, 326) or the fourth and
+    # fifth (216); SRUDB.dat is another database.
+    "application_esent_ntds_database": (
+        {
+            "esent_ntds_copy_created_on_desktop",
+            "esent_ntds_created_in_place",
+            "esent_ntds_location_changed",
+            "esent_ntds_snapshot_attached",
+        },
+        "Application",
+    ),
+    # Created (325) under a user's Desktop; not in C:\Windows\NTDS, nor attached (326).
+    "application_esent_ntds_created_in_user_folder": (
+        {"esent_ntds_copy_created_on_desktop"},
+        "Application",
+    ),
+    # The client is the third element; 10.0.2.17 is private.
+    "application_mssql_login_failed_from_outside": (
+        {"mssql_login_failed_from_outside"},
+        "Application",
+    ),
+    # 15457 of xp_cmdshell; the 33205 audit record naming xp_cmdshell is another event.
+    "application_mssql_xp_cmdshell_option": ({"mssql_xp_cmdshell_option_changed"}, "Application"),
+    # MsMpEng.exe in P1 (the sixth element), mpengine.dll in P4 (the ninth): no element holds
+    # both; the crash in ntdll.dll names MsMpEng.exe only.
+    "application_wer_msmpeng_mpengine_crash": ({"wer_msmpeng_crash_in_mpengine"}, "Application"),
+    # The package is the first of 1040's seven elements.
+    "application_msi_transaction_from_url": ({"msi_transaction_from_web"}, "Application"),
     "ps_classic_provider_start_encoded": ({"provider_started_encoded"}, "Windows PowerShell"),
     "security_network_logon_not_port_zero": ({"network_logon_from_remote"}, "Security"),
     "wmi_client_failure_operation": (

@@ -102,11 +102,48 @@ def test_unnamed_data_is_the_param_fields() -> None:
 
 
 def test_unnamed_data_of_an_unknown_count_is_refused() -> None:
-    with pytest.raises(ConversionError, match=r"how many elements Application 1001 writes"):
-        _eql(
-            "service: application",
-            "{Provider_Name: Windows Error Reporting, EventID: 1001, Data: x}",
-        )
+    # MsiInstaller 1042 writes more elements than its message names (EricZimmerman/evtx
+    # evtx/Maps/Application_MsiInstaller_1042.map shows the path, the process id and "(NULL)"
+    # four times, and leaves empty ones out), and no source shows them all.
+    with pytest.raises(ConversionError, match=r"how many elements Application 1042 writes"):
+        _eql("service: application", "{Provider_Name: MsiInstaller, EventID: 1042, Data: x}")
+    # A rule over 1040 and 1042: one unknown count refuses it.
+    with pytest.raises(ConversionError, match=r"how many elements Application 1042 writes"):
+        _eql("service: application", "{EventID: [1040, 1042], Data|contains: '://'}")
+
+
+def test_unnamed_data_is_an_or_over_every_element_the_event_writes() -> None:
+    # SQL Server's 18456 message "Login failed for user '%.*ls'.%.*ls%.*ls" has three
+    # inserts (MicrosoftDocs/sql-docs docs/relational-databases/errors-events/includes/
+    # database-engine-events-and-errors-18000-18999.md): param1, param2 and param3.
+    query = _eql("service: application", "{EventID: 18456, Data|contains: 'CLIENT: 10.'}")
+    fields = [f"winlog.event_data.param{n}" for n in (1, 2, 3)]
+    assert " or ".join(f'{name}:"*CLIENT: 10.*"' for name in fields) in query
+    assert "param4" not in query
+
+
+def test_each_value_of_all_is_found_in_any_element() -> None:
+    """Windows Error Reporting 1001 names the program in P1 (%6) and the module in P4 (%9)
+    (libyal/winevt-kb docs/sources/message-files/MessageFile-wer.dll.md): ``Data|contains|all``
+    over both must not ask for both in one element."""
+    query = _eql(
+        "service: application",
+        "{EventID: 1001, Data|contains|all: [MsMpEng.exe, mpengine.dll]}",
+    )
+    for value in ("MsMpEng.exe", "mpengine.dll"):
+        either = " or ".join(f'winlog.event_data.param{n}:"*{value}*"' for n in range(1, 24))
+        assert f"({either})" in query, query
+    assert "param24" not in query
+    assert 'param1:"*MsMpEng.exe*" and winlog.event_data.param1:"*mpengine.dll*"' not in query
+
+
+def test_all_over_one_element_stays_one_field() -> None:
+    # ScreenConnect 201 writes one element (evtx/Maps/Application_Screenconnect_201.map).
+    query = _eql(
+        "service: application",
+        "{Provider_Name: ScreenConnect, EventID: 201, Data|contains|all: [a, b]}",
+    )
+    assert 'winlog.event_data.param1:"*a*" and winlog.event_data.param1:"*b*"' in query
 
 
 def test_level_in_another_form_is_refused() -> None:

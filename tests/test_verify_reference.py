@@ -10,6 +10,7 @@ from helpers import BUNDLED_RULE, TEST_RULES
 
 from sigma_certutil import ConversionError, load_bundled_rule, load_rule
 from sigma_certutil.verify import SysmonEvent
+from sigma_certutil.verify.events import WindowsEvent
 from sigma_certutil.verify.reference import reference_matches, reference_query, rule_fields
 
 CERTUTIL = r"C:\Windows\System32\certutil.exe"
@@ -145,6 +146,32 @@ def test_text_numbers_order_as_numbers() -> None:
     base = {"Initiated": "true", "DestinationPort": "4444"}
     events = [SysmonEvent(port, {**base, "SourcePort": port}) for port in ("900", "49700", "x")]
     assert reference_matches(rule, events) == {0}
+
+
+def test_unnamed_data_elements_are_their_texts_one_a_line(tmp_path: Path) -> None:
+    """Unnamed <Data> elements given in order (a list) are the event's Data as their texts
+    joined by line breaks, as param1, param2, ... are: the ESENT 216 of EricZimmerman/evtx
+    evtx/Maps/Application_ESENT_216.map ends with the new location of the database."""
+    rule = _rule(
+        tmp_path,
+        "title: t\nid: 3a1e4d2a-3b5f-4e6a-8d9c-0a1b2c3d4e98\nstatus: test\n"
+        "logsource: {product: windows, service: application}\n"
+        "detection:\n  selection:\n    EventID: 216\n"
+        "    Data|endswith: 'C:\\ProgramData\\ntds.dit'\n  condition: selection\nlevel: low\n",
+    )
+    data = ["lsass", "9248,R,98", "", r"C:\Windows\NTDS\ntds.dit", r"C:\ProgramData\ntds.dit"]
+    events = [
+        WindowsEvent("list", {"Data": data}, 216, channel="Application", provider="ESENT"),
+        WindowsEvent(
+            "params",
+            {f"param{n}": value for n, value in enumerate(data, start=1)},
+            216,
+            channel="Application",
+            provider="ESENT",
+        ),
+        WindowsEvent("other", {"Data": data[:4]}, 216, channel="Application", provider="ESENT"),
+    ]
+    assert reference_matches(load_rule(rule), events) == {0, 1}
 
 
 @pytest.mark.shared

@@ -3,7 +3,9 @@ of tests/fixtures/windows_events.yml whose source is a golden file (elastic/beat
 x-pack/winlogbeat/module/{security,powershell}/test/testdata/ingest/*.golden.json) must
 become what the golden ECS document holds, field by field, and keep under
 winlog.event_data exactly what the golden document keeps there. The expected values are
-the golden files', never the shaper's."""
+the golden files', never the shaper's; for the classic Application events of several
+unnamed <Data>, which no golden file holds, they are written from elastic/beats
+winlogbeat/sys/winevent/maputil.go AddPairs (the Nth element is paramN, empty ones left out)."""
 
 from __future__ import annotations
 

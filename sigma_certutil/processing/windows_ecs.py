@@ -6,6 +6,7 @@ sigma_certutil/data/ecs_windows.yml; the Sysmon channel is pipelines/ecs.yml's.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
+from sigma.conditions import ConditionAND, ConditionOR
 from sigma.exceptions import SigmaTransformationError
 from sigma.processing.conditions import IncludeFieldCondition
 from sigma.processing.pipeline import ProcessingItem
@@ -163,6 +165,32 @@ class EcsChannelFields(FieldMappingTransformation):
             if "." not in name
         }
         super().apply(rule)
+
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
+        """``Data|...|all`` on an event of several unnamed <Data> elements: Sigma's ``all``
+        links the values with AND (SigmaHQ/sigma-specification specification/
+        sigma-appendix-modifiers.md, "all"), and each value of the field ``Data`` is found
+        in any element, so every value becomes its own OR over param1..paramN (an element
+        may hold one value, another element the other: Windows Error Reporting 1001 writes
+        the faulting program in P1 and the module in P4). pySigma's mapping to several
+        fields would keep the values together, an OR over the elements of (all values in
+        one element), which misses such an event."""
+        mapped = self.mapping.get(detection_item.field)
+        if (
+            detection_item.field == "Data"
+            and isinstance(mapped, list)
+            and all(name.startswith(f"{EVENT_DATA}param") for name in mapped)
+            and detection_item.value_linking is ConditionAND
+            and len(detection_item.value) > 1
+        ):
+            parts: list[SigmaDetection | SigmaDetectionItem] = []
+            for value in detection_item.value:
+                one = dataclasses.replace(detection_item, value=[value], value_linking=ConditionOR)
+                parts.append(super().apply_detection_item(one) or one)
+            return SigmaDetection(parts, item_linking=ConditionAND)
+        return super().apply_detection_item(detection_item)
 
 
 @dataclass
