@@ -39,17 +39,16 @@ _REFUSED = (
 # <Data> elements the catalog does not know (sigma_certutil/data/windows_events.yml `params`).
 _UNNAMED = "unnamed <Data> elements) is stored by Winlogbeat"
 # SigmaHQ rules (under rules/windows/builtin) refused for it, each for an event no source
-# counts the elements of: MsiInstaller 1042 writes more than its message names and no source
-# shows them all (EricZimmerman/evtx evtx/Maps/Application_MsiInstaller_1042.map leaves empty
-# ones out; the rules read 1040 and 1042), and MSExchange CmdletLogs 6 has no message here.
+# counts the elements of: MSExchange CmdletLogs 6 has no message here.
 _UNNAMED_UNKNOWN = {
-    "application/msiinstaller/win_msi_install_from_susp_locations.yml",
-    "application/msiinstaller/win_msi_install_from_web.yml",
     "msexchange/win_exchange_transportagent_failed.yml",
 }
 # Rules on the Data of events whose count the catalog has (ESENT 216/325/326/327, SQL Server
-# 18456/15457, Windows Error Reporting 1001): they must convert for every ECS target.
+# 18456/15457, Windows Error Reporting 1001, MsiInstaller 1040/1042): they must convert for
+# every ECS target.
 _UNNAMED_KNOWN = {
+    "application/msiinstaller/win_msi_install_from_susp_locations.yml",
+    "application/msiinstaller/win_msi_install_from_web.yml",
     "application/esent/win_esent_ntdsutil_abuse.yml",
     "application/esent/win_esent_ntdsutil_abuse_susp_location.yml",
     "application/mssqlserver/win_mssql_failed_logon_from_external_network.yml",

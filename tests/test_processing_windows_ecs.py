@@ -102,14 +102,21 @@ def test_unnamed_data_is_the_param_fields() -> None:
 
 
 def test_unnamed_data_of_an_unknown_count_is_refused() -> None:
-    # MsiInstaller 1042 writes more elements than its message names (EricZimmerman/evtx
-    # evtx/Maps/Application_MsiInstaller_1042.map shows the path, the process id and "(NULL)"
-    # four times, and leaves empty ones out), and no source shows them all.
-    with pytest.raises(ConversionError, match=r"how many elements Application 1042 writes"):
-        _eql("service: application", "{Provider_Name: MsiInstaller, EventID: 1042, Data: x}")
-    # A rule over 1040 and 1042: one unknown count refuses it.
-    with pytest.raises(ConversionError, match=r"how many elements Application 1042 writes"):
-        _eql("service: application", "{EventID: [1040, 1042], Data|contains: '://'}")
+    # MsiInstaller 1034 writes more elements than its message names, as 1040 does, and no
+    # source shows how many.
+    with pytest.raises(ConversionError, match=r"how many elements Application 1034 writes"):
+        _eql("service: application", "{Provider_Name: MsiInstaller, EventID: 1034, Data: x}")
+    # A rule over 1034 and 1040: one unknown count refuses it.
+    with pytest.raises(ConversionError, match=r"how many elements Application 1034 writes"):
+        _eql("service: application", "{EventID: [1034, 1040], Data|contains: '://'}")
+
+
+def test_unnamed_data_of_the_msi_transaction_events() -> None:
+    # 1040 and 1042, the begin and end of a transaction: the package, the process id,
+    # "(NULL)" four times and an empty element (windows_events.yml names the sources).
+    query = _eql("service: application", "{EventID: [1040, 1042], Data|contains: '://'}")
+    assert 'winlog.event_data.param7:"*://*"' in query
+    assert "param8" not in query
 
 
 def test_unnamed_data_is_an_or_over_every_element_the_event_writes() -> None:
