@@ -1,13 +1,18 @@
 """The build's worker processes: a worker whose pipe to the main process breaks (the main
-process died) ends without printing a traceback; what else it writes to stderr goes through."""
+process died) ends without printing a traceback; what else it writes to stderr goes through.
+The objects frozen for the fork are frozen in the workers only."""
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+from sigma_certutil.build.pool import worker_pool
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX fork")
 
@@ -51,3 +56,21 @@ def test_a_worker_that_loses_the_main_process_prints_no_traceback() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == "no result\n"
     assert done.stderr == "before the pipe broke\n"
+
+
+def _freeze_count() -> int:
+    return gc.get_freeze_count()
+
+
+def _nothing() -> None:
+    pass
+
+
+def test_the_workers_keep_the_objects_of_the_fork_frozen_and_this_process_does_not() -> None:
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("objects are frozen for a fork only")
+    assert gc.get_freeze_count() == 0
+    with worker_pool(1, _nothing, ()) as pool:
+        in_worker = pool.apply(_freeze_count)
+    assert in_worker > 1000  # pySigma, pytest and this module, as they were at the fork
+    assert gc.get_freeze_count() == 0
