@@ -693,7 +693,8 @@ def benchmark(settings: Settings) -> int:
         build = build_command(settings.ours, settings.rules_dir, out)
         commands: dict[str, Sequence[str | Path]] = {"ours full build": build}
         for target, (kept, _) in found.items():
-            rules = sigma_input(settings.rules_dir, files, kept, tmp / f"sigma-{target}-rules")
+            # A folder of its own: the discovery pass's is not deleted before the timed runs.
+            rules = sigma_input(settings.rules_dir, files, kept, tmp / f"sigma-{target}-timed")
             output = tmp / f"sigma-{target}.txt"
             commands[f"sigma-cli {target}"] = sigma_command(settings.sigma, target, rules, output)
         timed = interleaved(commands, settings.runs, tmp, {"ours full build": fresh_folder(out)})
