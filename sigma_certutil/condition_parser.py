@@ -17,12 +17,14 @@ selectors are ``1|any|all`` ``of`` ``Word(alphanums + "*_")``; ``not`` binds tig
 all its operands (``a and b and c`` is one ConditionAND); parentheses make no node. Its
 operators are literals, not keywords, so a word that starts with one of them is split
 (``notepad`` parses as ``not epad``): such words, and anything else out of the plain form,
-go to pySigma.
+go to pySigma. ``misread_names`` finds the detection names a condition uses that pySigma
+reads so, for the rule loader to refuse, naming them, rather than convert ``not epad``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sigma.conditions import (
     ConditionAND,
@@ -54,6 +56,21 @@ def parse_condition(condition: str) -> Tree:
     if tree is not None:
         return tree
     return SigmaCondition(condition, None).parse(postprocess=False)  # type: ignore[arg-type]
+
+
+def misread_names(condition: str, names: Iterable[object]) -> list[str]:
+    """The ``names`` (a rule's detections; YAML may make one a number) that ``condition``
+    uses as an operand and that start with ``not``, which pySigma's grammar reads as the
+    operator (``notepad``: ``not epad``), in the order the condition has them. A selector's
+    pattern (``1 of notepad*``) is read whole."""
+    wanted = {n for n in names if isinstance(n, str) and n.startswith("not") and len(n) > 3}
+    tokens = _TOKEN.findall(condition)
+    found = [
+        token
+        for index, token in enumerate(tokens)
+        if token in wanted and (index == 0 or tokens[index - 1] != "of")
+    ]
+    return list(dict.fromkeys(found))
 
 
 class _NotPlain(Exception):

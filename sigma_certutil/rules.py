@@ -14,7 +14,7 @@ import yaml
 from sigma.exceptions import SigmaRuleLocation
 from sigma.rule import SigmaRule
 
-from sigma_certutil.condition_parser import parse_condition
+from sigma_certutil.condition_parser import misread_names, parse_condition
 from sigma_certutil.conditions import condition_depth, recursion_room
 from sigma_certutil.errors import NotARuleError, RuleError
 from sigma_certutil.files import read_input
@@ -158,6 +158,17 @@ def rule_from_document(
         except PYSIGMA_FAILURES as error:
             where = culprit(document, error, location)
             raise RuleError(failure_text(error), path, _line(text, limits, where)) from error
+        for written in rule.detection.condition:
+            misread = misread_names(written, rule.detection.detections)
+            if misread:
+                name = misread[0]
+                raise RuleError(
+                    f"condition: pySigma reads the detection name '{name}' as 'not "
+                    f"{name[3:]}' (its grammar takes the operator from the start of a name); "
+                    "rename the detection",
+                    path,
+                    _line(text, limits),
+                )
         try:  # SigmaCondition.parse, with the tree condition_parser.py makes
             for condition in rule.detection.parsed_condition:
                 tree = parse_condition(condition.condition)

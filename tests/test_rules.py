@@ -92,6 +92,30 @@ def test_a_condition_that_does_not_parse_has_its_line() -> None:
     assert re.search(r"\(at char \d+\), \(line:1, col:\d+\)$", message), message
 
 
+@pytest.mark.parametrize(
+    "condition", ["notepad", "selection and not notepad", "1 of sel* or notepad"]
+)
+def test_a_detection_name_pysigma_reads_as_not_is_refused(condition: str) -> None:
+    # Without the check, pySigma reports 'epad' undefined or, were 'epad' defined, converts
+    # 'not epad'.
+    text = RULE.replace(CONDITION, f"condition: {condition}").replace(
+        "    selection:\n", "    selection:\n        Initiated: 'false'\n    notepad:\n", 1
+    )
+    message, line = _error(text)
+    assert message == (
+        "condition: pySigma reads the detection name 'notepad' as 'not epad' (its grammar "
+        "takes the operator from the start of a name); rename the detection"
+    )
+    assert line == 29  # the condition's, two lines lower for the added detection
+
+
+def test_a_selector_pattern_starting_with_not_is_read_whole() -> None:
+    text = RULE.replace(CONDITION, "condition: 1 of notepad*").replace(
+        "    selection:\n", "    notepad_1:\n", 1
+    )
+    assert parse_rule(text, "r.yml").detection.condition == ["1 of notepad*"]
+
+
 def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yml"
     path.write_bytes(RULE.replace("frack113", "Fran\xe7ois").encode("latin-1"))
