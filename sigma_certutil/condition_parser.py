@@ -24,7 +24,7 @@ reads so, for the rule loader to refuse, naming them, rather than convert ``not 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sigma.conditions import (
     ConditionAND,
@@ -109,18 +109,23 @@ class _Parser:
         return token
 
     def any_of(self) -> ConditionItem:
-        operands = [self.all_of()]
-        while self._peek() == "or":
-            self.position += 1
-            operands.append(self.all_of())
-        return operands[0] if len(operands) == 1 else ConditionOR(operands)  # type: ignore[arg-type]
+        return self._joined("or", self.all_of, ConditionOR)
 
     def all_of(self) -> ConditionItem:
-        operands = [self.negated()]
-        while self._peek() == "and":
+        return self._joined("and", self.negated, ConditionAND)
+
+    def _joined(
+        self,
+        word: str,
+        operand: Callable[[], ConditionItem],
+        kind: type[ConditionAND] | type[ConditionOR],
+    ) -> ConditionItem:
+        """Operands joined by ``word``: one node with them all (``a and b and c``)."""
+        operands = [operand()]
+        while self._peek() == word:
             self.position += 1
-            operands.append(self.negated())
-        return operands[0] if len(operands) == 1 else ConditionAND(operands)  # type: ignore[arg-type]
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else kind(operands)  # type: ignore[arg-type]
 
     def negated(self) -> ConditionItem:
         if self._peek() == "not":
