@@ -45,17 +45,23 @@ def test_makefile_writes_one_query_file_per_target(tmp_path: Path) -> None:
     assert again.returncode == 0, "an unchanged rule must leave nothing to rebuild"
 
 
+def _checked_out_example(tmp_path: Path) -> Path:
+    """A copy of the detection-as-code example as a checkout can leave it: every rule newer
+    than the committed queries (git gives each file the time it writes it)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
+    later = (repo / "queries" / "manifest.json").stat().st_mtime + 10
+    for rule in (repo / "rules").rglob("*.yml"):
+        os.utime(rule, (later, later))
+    return repo
+
+
 def test_detection_as_code_makefile(tmp_path: Path) -> None:
     """make queries builds, a second make does nothing, make check passes, and fails once a
     rule changes without its queries."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
-    # As a checkout can leave them: every rule newer than the committed queries.
-    later = (repo / "queries" / "manifest.json").stat().st_mtime + 10
-    for rule in (repo / "rules").rglob("*.yml"):
-        os.utime(rule, (later, later))
+    repo = _checked_out_example(tmp_path)
     env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
     make = ["make", "--no-print-directory"]
     first = subprocess.run([*make, "queries"], cwd=repo, env=env, capture_output=True, text=True)
@@ -148,12 +154,7 @@ def test_detection_as_code_make_test_and_ci(tmp_path: Path) -> None:
         pytest.skip("make is not installed")
     for target in ("eql", "lucene", "kusto"):
         require_engine(unavailable(target))
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "examples" / "detection-as-code", repo)
-    # As a checkout can leave them: every rule newer than the committed queries.
-    later = (repo / "queries" / "manifest.json").stat().st_mtime + 10
-    for rule in (repo / "rules").rglob("*.yml"):
-        os.utime(rule, (later, later))
+    repo = _checked_out_example(tmp_path)
     env = {**os.environ, "SIGMA_CERTUTIL": entry_point()}
     make = ["make", "--no-print-directory"]
     passed = subprocess.run([*make, "test"], cwd=repo, env=env, capture_output=True, text=True)
