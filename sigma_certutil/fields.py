@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.rule import SigmaRule
 
 from sigma_certutil.conversion.single import run_conversion
+from sigma_certutil.rules import detection_items
 
 if TYPE_CHECKING:
     from sigma.processing.pipeline import ProcessingPipeline
@@ -24,24 +25,9 @@ class FieldRoute:
     steps: tuple[str, ...]
 
 
-def _items(rule: SigmaRule) -> list[SigmaDetectionItem]:
-    found: list[SigmaDetectionItem] = []
-
-    def walk(item: SigmaDetection | SigmaDetectionItem) -> None:
-        if isinstance(item, SigmaDetection):
-            for child in item.detection_items:
-                walk(child)
-        else:
-            found.append(item)
-
-    for detection in rule.detection.detections.values():
-        walk(detection)
-    return found
-
-
 def rule_fields(rule: SigmaRule) -> list[str]:
     """The fields the rule's detections name, in order of first appearance."""
-    return list(dict.fromkeys(i.field for i in _items(rule) if i.field is not None))
+    return list(dict.fromkeys(i.field for i in detection_items(rule) if i.field is not None))
 
 
 def field_routes(
@@ -52,7 +38,7 @@ def field_routes(
     field at fault)."""
     conversion = run_conversion(rule, target, pipelines)
     steps_by_field: dict[str, set[str]] = {}
-    for item in _items(conversion.processed):
+    for item in detection_items(conversion.processed):
         if item.field is not None:
             steps_by_field.setdefault(item.field, set()).update(item.applied_processing_items)
     routes = []

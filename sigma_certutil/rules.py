@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from sigma.exceptions import SigmaRuleLocation
-from sigma.rule import SigmaRule
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
 from sigma_certutil.condition_parser import misread_names, parse_condition
 from sigma_certutil.conditions import condition_depth, recursion_room
@@ -190,3 +190,19 @@ def _line(text: str, limits: Limits, where: Positions | None = None) -> int | No
         lines = key_lines(root)
         return lines.get(("detection", "condition"), lines.get(("detection",)))
     return node_line(root, where)
+
+
+def detection_items(rule: SigmaRule) -> list[SigmaDetectionItem]:
+    """Every detection item of the rule's detections, nested ones too, in order."""
+    found: list[SigmaDetectionItem] = []
+
+    def walk(item: SigmaDetection | SigmaDetectionItem) -> None:
+        if isinstance(item, SigmaDetection):
+            for child in item.detection_items:
+                walk(child)
+        else:
+            found.append(item)
+
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return found

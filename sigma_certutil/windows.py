@@ -202,19 +202,12 @@ def _event_ids(values: Iterable[object]) -> set[int]:
 
 def rule_event_ids(rule: SigmaRule) -> set[int]:
     """The EventID values the rule's detections compare with (any of them, in any detection)."""
-    from sigma.rule import SigmaDetection, SigmaDetectionItem
+    from sigma_certutil.rules import detection_items
 
     found: set[int] = set()
-
-    def walk(item: SigmaDetection | SigmaDetectionItem) -> None:
-        if isinstance(item, SigmaDetection):
-            for child in item.detection_items:
-                walk(child)
-        elif item.field == "EventID":
+    for item in detection_items(rule):
+        if item.field == "EventID":
             found.update(_event_ids(item.value))
-
-    for detection in rule.detection.detections.values():
-        walk(detection)
     return found
 
 

@@ -228,10 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _targets_option(test_cmd)
     _limits_option(test_cmd)
-    test_cmd.add_argument(
-        "-p", "--pipeline", action="append", dest="pipelines", default=[], metavar="PIPELINE.yml",
-        help="your own pySigma pipeline, composed with the target's by priority (repeatable)",
-    )  # fmt: skip
+    _pipelines_option(test_cmd)
     test_cmd.add_argument(
         "--allow-unsupported", action="store_true",
         help="a rule a target cannot express is skipped for that target, not a failure",

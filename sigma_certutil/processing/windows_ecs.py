@@ -32,6 +32,7 @@ from sigma.types import SigmaString
 
 from sigma_certutil.processing.powershell_ecs import powershell_ecs_items
 from sigma_certutil.processing.windows_logs import ChannelCondition
+from sigma_certutil.rules import detection_items
 from sigma_certutil.windows import WindowsEvent, WindowsLogSource, log_source, rule_events
 
 EVENT_DATA = "winlog.event_data."
@@ -61,21 +62,6 @@ def all_indices() -> tuple[str, ...]:
 
 def _covers(listed: Any, event_id: int) -> bool:
     return bool(listed == "all" or event_id in listed)
-
-
-def _rule_fields(rule: SigmaRule) -> set[str]:
-    found: set[str] = set()
-
-    def walk(item: SigmaDetection | SigmaDetectionItem) -> None:
-        if isinstance(item, SigmaDetection):
-            for child in item.detection_items:
-                walk(child)
-        elif item.field is not None:
-            found.add(item.field)
-
-    for detection in rule.detection.detections.values():
-        walk(detection)
-    return found
 
 
 def ecs_field(name: str, channel: str, events: tuple[WindowsEvent, ...]) -> str | list[str]:
@@ -161,7 +147,7 @@ class EcsChannelFields(FieldMappingTransformation):
         self.mapping = {
             name: ecs_field(name, source.channel, events)
             # EventID is the ECS step's; dotted names are ECS already (powershell_ecs.py).
-            for name in sorted(_rule_fields(rule) - {"EventID"})
+            for name in sorted({i.field for i in detection_items(rule) if i.field} - {"EventID"})
             if "." not in name
         }
         super().apply(rule)

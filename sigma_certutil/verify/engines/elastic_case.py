@@ -53,16 +53,21 @@ class CasedFunctionCall(eql.ast.FunctionCall):  # type: ignore[misc]
 
 
 @contextlib.contextmanager
-def _with_case() -> Iterator[None]:
-    """The eql package reads one module flag for case (eql.utils.CASE_INSENSITIVE, through
-    is_insensitive and fold_case): off while one cased comparison is built or evaluated,
-    restored after."""
-    before = eql.utils.CASE_INSENSITIVE
-    eql.utils.CASE_INSENSITIVE = False
+def _set(owner: Any, name: str, value: Any) -> Iterator[None]:
+    """``owner.name`` set to ``value`` while the block runs, restored after."""
+    before = getattr(owner, name)
+    setattr(owner, name, value)
     try:
         yield
     finally:
-        eql.utils.CASE_INSENSITIVE = before
+        setattr(owner, name, before)
+
+
+def _with_case() -> contextlib.AbstractContextManager[None]:
+    """The eql package reads one module flag for case (eql.utils.CASE_INSENSITIVE, through
+    is_insensitive and fold_case): off while one cased comparison is built or evaluated,
+    restored after."""
+    return _set(eql.utils, "CASE_INSENSITIVE", False)
 
 
 class _CaseAwareReader(eql.parser.LarkToEQL):  # type: ignore[misc]
@@ -147,12 +152,6 @@ def parse_case_aware(query: str) -> Any:
         return eql.parse_query(query)
 
 
-@contextlib.contextmanager
-def _reader_patched() -> Iterator[None]:
+def _reader_patched() -> contextlib.AbstractContextManager[None]:
     """parse_query builds its reader from the module's LarkToEQL: this reader for one parse."""
-    before = eql.parser.LarkToEQL
-    eql.parser.LarkToEQL = _CaseAwareReader
-    try:
-        yield
-    finally:
-        eql.parser.LarkToEQL = before
+    return _set(eql.parser, "LarkToEQL", _CaseAwareReader)
